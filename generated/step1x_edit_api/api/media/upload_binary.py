@@ -1,0 +1,255 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bare_error import BareError
+from ...models.error_envelope import ErrorEnvelope
+from ...models.upload_envelope import UploadEnvelope
+from ...models.upload_request import UploadRequest
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: UploadRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v3/media/upload/binary",
+    }
+
+    _kwargs["files"] = body.to_multipart()
+
+    headers["Content-Type"] = "multipart/form-data; boundary=+++"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope | None:
+    if response.status_code == 200:
+
+        def _parse_response_200(data: object) -> ErrorEnvelope | UploadEnvelope:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = UploadEnvelope.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = ErrorEnvelope.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+
+        def _parse_response_400(data: object) -> BareError | ErrorEnvelope:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_400_type_0 = BareError.from_dict(data)
+
+                return response_400_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_400_type_1 = ErrorEnvelope.from_dict(data)
+
+            return response_400_type_1
+
+        response_400 = _parse_response_400(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorEnvelope.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorEnvelope.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = ErrorEnvelope.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 429:
+        response_429 = ErrorEnvelope.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorEnvelope.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorEnvelope.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorEnvelope.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorEnvelope.from_dict(response.json())
+
+        return response_504
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadRequest,
+) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]:
+    """Upload a file
+
+     Stores one file and returns a `download_url` that can be passed as `image`. Files are
+    kept for 7 days. Images may be JPG, PNG, WebP, GIF, BMP or TIFF. The vendor advises
+    passing a URL instead of uploading files larger than 300 MB.
+
+    Args:
+        body (UploadRequest): One file part.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadRequest,
+) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope | None:
+    """Upload a file
+
+     Stores one file and returns a `download_url` that can be passed as `image`. Files are
+    kept for 7 days. Images may be JPG, PNG, WebP, GIF, BMP or TIFF. The vendor advises
+    passing a URL instead of uploading files larger than 300 MB.
+
+    Args:
+        body (UploadRequest): One file part.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadRequest,
+) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]:
+    """Upload a file
+
+     Stores one file and returns a `download_url` that can be passed as `image`. Files are
+    kept for 7 days. Images may be JPG, PNG, WebP, GIF, BMP or TIFF. The vendor advises
+    passing a URL instead of uploading files larger than 300 MB.
+
+    Args:
+        body (UploadRequest): One file part.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadRequest,
+) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope | None:
+    """Upload a file
+
+     Stores one file and returns a `download_url` that can be passed as `image`. Files are
+    kept for 7 days. Images may be JPG, PNG, WebP, GIF, BMP or TIFF. The vendor advises
+    passing a URL instead of uploading files larger than 300 MB.
+
+    Args:
+        body (UploadRequest): One file part.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

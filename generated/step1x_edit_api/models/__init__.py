@@ -1,0 +1,33 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .bare_error import BareError
+from .edit_request import EditRequest
+from .envelope import Envelope
+from .error_envelope import ErrorEnvelope
+from .error_envelope_data_type_0 import ErrorEnvelopeDataType0
+from .known_prediction_status import KnownPredictionStatus
+from .prediction import Prediction
+from .prediction_envelope import PredictionEnvelope
+from .prediction_input import PredictionInput
+from .prediction_timings import PredictionTimings
+from .prediction_urls import PredictionUrls
+from .upload import Upload
+from .upload_envelope import UploadEnvelope
+from .upload_request import UploadRequest
+
+__all__ = (
+    "BareError",
+    "EditRequest",
+    "Envelope",
+    "ErrorEnvelope",
+    "ErrorEnvelopeDataType0",
+    "KnownPredictionStatus",
+    "Prediction",
+    "PredictionEnvelope",
+    "PredictionInput",
+    "PredictionTimings",
+    "PredictionUrls",
+    "Upload",
+    "UploadEnvelope",
+    "UploadRequest",
+)
