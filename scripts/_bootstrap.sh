@@ -12,9 +12,14 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   "${PYTHON:-python3}" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "error: Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
   [ -x "$VENV/bin/python" ] || "${PYTHON:-python3}" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-  PIP_CONSTRAINT="$ROOT/constraints.txt" "$VENV/bin/python" -m pip install --quiet \
-    --disable-pip-version-check -c constraints.txt -e ".[dev]"
+  log="$VENV/install.log"
+  if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade "pip>=24" \
+       && PIP_CONSTRAINT="$ROOT/constraints.txt" "$VENV/bin/python" -m pip install \
+            --disable-pip-version-check -c constraints.txt -e ".[dev]"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "error: installing into .venv failed (full log: $log)" >&2
+    exit 1
+  fi
   echo "$want" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
