@@ -1,0 +1,544 @@
+"""The ``step1x-edit`` command: edit images with Step1X-Edit on WaveSpeedAI from a shell.
+
+A thin layer over the public ``step1x_edit`` facade. Data goes to stdout, messages to stderr;
+``--json`` prints machine-readable results. Exit codes (one per failure class):
+
+====  =========================================================================
+0     success
+1     unexpected error (a bug: rerun with --debug and report it)
+2     usage error or invalid input (bad option, missing file, 400, 413)
+3     authentication: no API key, or the key was refused (401/403)
+4     not found (unknown prediction id, 404)
+5     rate limited (429)
+6     server or connection trouble (5xx, timeouts, unreadable responses)
+7     the prediction failed (failed/cancelled/timeout status)
+8     the --timeout deadline passed before the prediction finished
+9     verify-webhook: the signature or timestamp did not verify
+130   interrupted (Ctrl-C); the prediction carries on: ``step1x-edit wait ID``
+====  =========================================================================
+
+``step1x-edit --help`` stays fast: the HTTP client, the sandbox, Pillow and the generated
+models are imported only inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+try:
+    import typer
+except ImportError as _exc:  # pragma: no cover - depends on the installed extras
+    sys.stderr.write("step1x-edit: the command line needs its extra: pip install 'step1x-edit[cli]'\n")
+    raise SystemExit(1) from _exc
+
+from step1x_edit import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class Exit(IntEnum):
+    """The documented exit codes."""
+
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    AUTH = 3
+    NOT_FOUND = 4
+    RATE_LIMITED = 5
+    SERVER = 6
+    FAILED = 7
+    DEADLINE = 8
+    BAD_SIGNATURE = 9
+    INTERRUPTED = 130
+
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 unexpected, 2 usage/invalid input, 3 auth, 4 not found, 5 rate limited, "
+    "6 server/connection, 7 prediction failed, 8 deadline exceeded, 9 webhook not verified, 130 interrupted."
+)
+
+app = typer.Typer(
+    name="step1x-edit",
+    help="Edit images with Step1X-Edit on WaveSpeedAI (or on the local sandbox).\n\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state: dict[str, bool] = {"debug": False}
+
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="WAVESPEED_API_KEY",
+        show_envvar=True,
+        show_default=False,
+        help="API key (prefer the environment variable: options land in shell history). Never printed.",
+    ),
+]
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        envvar="WAVESPEED_BASE_URL",
+        show_envvar=True,
+        help="API base URL, e.g. a sandbox's http://127.0.0.1:PORT (default: https://api.wavespeed.ai).",
+    ),
+]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")]
+Timeout = Annotated[
+    float, typer.Option("--timeout", min=0.0, help="Overall deadline in seconds for the prediction to finish.")
+]
+OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="Directory for the downloaded outputs.")]
+NoDownload = Annotated[bool, typer.Option("--no-download", help="Print output URLs instead of downloading them.")]
+
+
+# -- output helpers ------------------------------------------------------------------------------
+def _err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _say(message: str) -> None:
+    """A message for humans, on stderr."""
+    typer.echo(message, err=True)
+
+
+def _out(line: str) -> None:
+    """Data, on stdout (flushed at once so a reader sees the id before the wait)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _fail(code: Exit, message: str) -> NoReturn:
+    _say(f"error: {message}")
+    raise typer.Exit(int(code))
+
+
+def _classify(exc: BaseException) -> Exit:
+    """Map a facade exception to its exit code (by class, most specific first)."""
+    import step1x_edit as s
+
+    pairs: list[tuple[str, Exit]] = [
+        ("InvalidParameterError", Exit.USAGE),
+        ("DeadlineExceededError", Exit.DEADLINE),
+        ("PredictionFailedError", Exit.FAILED),
+        ("AuthenticationError", Exit.AUTH),
+        ("NotFoundError", Exit.NOT_FOUND),
+        ("RateLimitError", Exit.RATE_LIMITED),
+        ("BadRequestError", Exit.USAGE),
+        ("PayloadTooLargeError", Exit.USAGE),
+        ("ServerError", Exit.SERVER),
+        ("APIConnectionError", Exit.SERVER),
+        ("ContractViolationError", Exit.SERVER),
+        ("APIError", Exit.SERVER),
+    ]
+    for name, code in pairs:
+        cls = getattr(s, name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return code
+    return Exit.UNEXPECTED
+
+
+@contextmanager
+def _errors(prediction_id: list[str] | None = None) -> Iterator[None]:
+    """Turn facade errors into one stderr line and an exit code (a traceback with --debug)."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        pid = prediction_id[0] if prediction_id else None
+        if pid:
+            _say(f"Interrupted. The prediction {pid} carries on; resume with: step1x-edit wait {pid}")
+        else:
+            _say("Interrupted.")
+        raise typer.Exit(int(Exit.INTERRUPTED)) from None
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        code = _classify(exc)
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if code is Exit.UNEXPECTED:
+            message = f"{type(exc).__name__}: {message} (rerun with --debug for a traceback)"
+        pid = getattr(exc, "prediction_id", None) or (prediction_id[0] if prediction_id else None)
+        if code in (Exit.DEADLINE, Exit.SERVER) and pid:
+            message += f" (resume with: step1x-edit wait {pid})"
+        _fail(code, message)
+
+
+def _client(api_key: str | None, base_url: str | None, timeout: float | None = None) -> Any:
+    if not api_key:
+        _fail(Exit.AUTH, "no API key: set WAVESPEED_API_KEY (or pass --api-key)")
+    from step1x_edit import Step1XEdit
+
+    kwargs: dict[str, Any] = {"base_url": base_url}
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    return Step1XEdit(api_key=api_key, **kwargs)
+
+
+def _prediction_dict(p: Any, files: list[Path] | None = None) -> dict[str, Any]:
+    from datetime import datetime
+
+    created = getattr(p, "created_at", None)
+    data: dict[str, Any] = {
+        "id": p.id,
+        "status": p.status,
+        "model": getattr(p, "model", None),
+        "outputs": list(getattr(p, "outputs", ()) or ()),
+        "has_nsfw_contents": list(getattr(p, "has_nsfw_contents", ()) or ()),
+        "error": getattr(p, "error", None) or None,
+        "task_code": getattr(p, "task_code", None),
+        "created_at": created.isoformat() if isinstance(created, datetime) else created,
+        "result_url": getattr(p, "result_url", None),
+    }
+    if files is not None:
+        data["files"] = [str(f) for f in files]
+    return data
+
+
+def _is_remote(image: str) -> bool:
+    return image.startswith(("http://", "https://", "data:"))
+
+
+class _StatusLine:
+    """A live status line on stderr (a spinner on a terminal, plain lines otherwise)."""
+
+    def __init__(self, prediction_id: str) -> None:
+        self.prediction_id = prediction_id
+        self.started = time.monotonic()
+        self.last: str | None = None
+        console = _err_console()
+        self.live = console.is_terminal
+        self.status = console.status(f"{prediction_id}: submitted") if self.live else None
+
+    def __enter__(self) -> _StatusLine:
+        if self.status is not None:
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(None, None, None)
+
+    def __call__(self, prediction: Any) -> None:
+        status = str(getattr(prediction, "status", prediction))
+        elapsed = time.monotonic() - self.started
+        if self.status is not None:
+            self.status.update(f"{self.prediction_id}: {status} ({elapsed:.1f}s)")
+        elif status != self.last:
+            _say(f"status: {status} ({elapsed:.1f}s)")
+        self.last = status
+
+
+def _finish(client: Any, p: Any, out_dir: Path, no_download: bool, as_json: bool) -> None:
+    if not p.succeeded:
+        if as_json:
+            _out(json.dumps(_prediction_dict(p)))
+        detail = f" (task code {p.task_code})" if getattr(p, "task_code", None) is not None else ""
+        _fail(Exit.FAILED, f"prediction {p.id} ended {p.status}: {p.error or 'no reason given'}{detail}")
+    files: list[Path] | None = None
+    if not no_download:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = list(client.download(p, out_dir))
+    if as_json:
+        _out(json.dumps(_prediction_dict(p, files)))
+        return
+    if files is None:
+        for url in p.outputs:
+            _out(url)
+    else:
+        for path in files:
+            _out(str(path))
+        _say(f"saved {len(files)} output(s) to {out_dir}")
+
+
+# -- commands ------------------------------------------------------------------------------------
+def _version(value: bool) -> None:
+    if value:
+        _out(f"step1x-edit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _version_flag: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one error line.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def edit(
+    image: Annotated[str, typer.Option("--image", "-i", help="Local file (uploaded first) or http(s)/data: URL.")],
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="The edit instruction.")],
+    seed: Annotated[int | None, typer.Option(help="Seed for a reproducible edit (-1 = random).")] = None,
+    guidance_scale: Annotated[float | None, typer.Option(help="How closely to follow the prompt.")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="Number of inference steps.")] = None,
+    negative_prompt: Annotated[str | None, typer.Option(help="What the edit should avoid.")] = None,
+    output_dir: OutDir = Path(),
+    timeout: Timeout = 600.0,
+    sync: Annotated[bool, typer.Option("--sync", help="Ask the server to hold the request until done.")] = False,
+    no_download: NoDownload = False,
+    as_json: JsonOut = False,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Edit an image: upload it if local, submit, wait, download the outputs.
+
+    Prints the prediction id first (stdout), a live status line (stderr), then the saved paths.
+    """
+    pid: list[str] = []
+    with _errors(pid):
+        if not _is_remote(image):
+            path = Path(image)
+            if not path.is_file():
+                _fail(Exit.USAGE, f"no such file: {image}")
+        with _client(api_key, base_url) as client:
+            if not _is_remote(image):
+                _say(f"uploading {image} ...")
+                image = client.upload(Path(image))
+            params: dict[str, Any] = {
+                "seed": seed,
+                "guidance_scale": guidance_scale,
+                "num_inference_steps": steps,
+                "negative_prompt": negative_prompt,
+            }
+            params = {k: v for k, v in params.items() if v is not None}
+            p = client.submit(prompt=prompt, image=image, sync=sync, **params)
+            pid.append(p.id)
+            if as_json:
+                _say(f"prediction {p.id}")
+            else:
+                _out(p.id)
+            if not p.done:
+                with _StatusLine(p.id) as line:
+                    line(p)
+                    p = client.wait(p, timeout=timeout, on_status=line)
+            _finish(client, p, output_dir, no_download, as_json)
+
+
+@app.command()
+def get(
+    prediction_id: Annotated[str, typer.Argument(metavar="ID", help="The prediction id.")],
+    as_json: JsonOut = False,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Show a prediction's current status and outputs (one request)."""
+    with _errors([prediction_id]), _client(api_key, base_url) as client:
+        p = client.get(prediction_id)
+        if as_json:
+            _out(json.dumps(_prediction_dict(p)))
+            return
+        _out(f"id: {p.id}")
+        _out(f"status: {p.status}")
+        if getattr(p, "error", None):
+            _out(f"error: {p.error}")
+        for url in p.outputs:
+            _out(f"output: {url}")
+
+
+@app.command()
+def wait(
+    prediction_id: Annotated[str, typer.Argument(metavar="ID", help="The prediction id.")],
+    output_dir: OutDir = Path(),
+    timeout: Timeout = 600.0,
+    no_download: NoDownload = False,
+    as_json: JsonOut = False,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Wait for a prediction to finish, then download its outputs."""
+    with _errors([prediction_id]), _client(api_key, base_url) as client, _StatusLine(prediction_id) as line:
+        p = client.wait(prediction_id, timeout=timeout, on_status=line)
+        line.__exit__()
+        _finish(client, p, output_dir, no_download, as_json)
+
+
+@app.command()
+def upload(
+    path: Annotated[Path, typer.Argument(help="The file to upload.")],
+    as_json: JsonOut = False,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Upload a file; print the download URL to pass as --image."""
+    with _errors():
+        if not path.is_file():
+            _fail(Exit.USAGE, f"no such file: {path}")
+        with _client(api_key, base_url) as client:
+            url = client.upload(path)
+        _out(json.dumps({"download_url": url}) if as_json else url)
+
+
+@app.command("verify-webhook")
+def verify_webhook(
+    secret: Annotated[
+        str | None,
+        typer.Option(envvar="WAVESPEED_WEBHOOK_SECRET", show_envvar=True, show_default=False, help="whsec_... secret."),
+    ] = None,
+    body: Annotated[str, typer.Option(help="File with the raw request body, or - for stdin.")] = "-",
+    headers_file: Annotated[
+        Path | None, typer.Option("--headers", help="File with the headers: JSON object or 'Name: value' lines.")
+    ] = None,
+    webhook_id: Annotated[str | None, typer.Option("--id", help="The webhook-id header.")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="The webhook-timestamp header.")] = None,
+    signature: Annotated[str | None, typer.Option(help="The webhook-signature header.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Check a webhook delivery's signature; print the verified prediction (exit 9 if it fails)."""
+    with _errors():
+        if not secret:
+            _fail(Exit.USAGE, "no secret: set WAVESPEED_WEBHOOK_SECRET (or pass --secret)")
+        raw = sys.stdin.buffer.read() if body == "-" else _read_file(Path(body))
+        headers: dict[str, str] = _parse_headers(_read_file(headers_file).decode()) if headers_file else {}
+        for name, value in (
+            ("webhook-id", webhook_id),
+            ("webhook-timestamp", timestamp),
+            ("webhook-signature", signature),
+        ):
+            if value is not None:
+                headers[name] = value
+        missing = [n for n in ("webhook-id", "webhook-timestamp", "webhook-signature") if n not in headers]
+        if missing:
+            _fail(
+                Exit.USAGE,
+                f"missing header(s): {', '.join(missing)} (use --headers FILE or --id/--timestamp/--signature)",
+            )
+        import step1x_edit
+
+        try:
+            # TODO(client): confirm verify_webhook's signature once _webhooks.py lands.
+            result = step1x_edit.verify_webhook(raw, headers, secret)  # type: ignore[attr-defined]
+        except (ValueError, getattr(step1x_edit, "WebhookVerificationError", ValueError)) as exc:
+            _fail(Exit.BAD_SIGNATURE, f"webhook not verified: {exc}")
+        if as_json:
+            _out(json.dumps(_prediction_dict(result) if hasattr(result, "status") else result))
+        else:
+            _say("signature OK")
+            _out(f"{getattr(result, 'id', '')}\t{getattr(result, 'status', '')}")
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        _fail(Exit.USAGE, f"cannot read {path}: {exc.strerror}")
+
+
+def _parse_headers(text: str) -> dict[str, str]:
+    text = text.strip()
+    if text.startswith("{"):
+        loaded = json.loads(text)
+        return {str(k).lower(): str(v) for k, v in loaded.items()}
+    headers: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 0,
+    key: Annotated[str, typer.Option("--key", help="The API key the sandbox accepts (printed).")] = "sandbox-key",
+    processing_seconds: Annotated[
+        float, typer.Option("--processing-seconds", "--latency", min=0.0, help="How long tasks stay 'processing'.")
+    ] = 2.0,
+    created_seconds: Annotated[float, typer.Option(min=0.0, help="How long tasks stay 'created'.")] = 0.2,
+    sync_timeout: Annotated[float, typer.Option(min=0.0, help="Sync-mode limit before the 5004 answer.")] = 90.0,
+    rate_limit: Annotated[int | None, typer.Option(help="Submits allowed per minute (429 beyond).")] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="Scripted fault ROUTE:STATUS|ACTION[:key=value...], repeatable; e.g. submit:503, "
+            "result:429:retry_after=2:times=3, submit:drop_before, result:html, *:delay:delay=1.5.",
+        ),
+    ] = None,
+    strict_images: Annotated[
+        bool, typer.Option(help="Fail tasks (1402) whose image URL is not a sandbox upload.")
+    ] = False,
+    webhook_secret: Annotated[str, typer.Option(help="Secret used to sign webhooks.")] = "whsec_sandbox-webhook-secret",
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
+    ] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Run the local sandbox: a stand-in WaveSpeed server for offline use and tests.
+
+    Outputs are a deterministic Pillow transform of the input (posterize/tint/invert chosen from
+    seed and prompt), a stand-in for the model, not an edit. It never downloads anything: image
+    URLs that are not its own uploads become placeholder pictures. Prints its URL on stdout.
+    """
+    try:
+        from step1x_edit.sandbox import Fault, SandboxConfig, serve
+    except ImportError:
+        _fail(Exit.UNEXPECTED, "the sandbox needs its extra: pip install 'step1x-edit[sandbox]'")
+    try:
+        faults = [Fault.parse(spec) for spec in fault or []]
+    except ValueError as exc:
+        _fail(Exit.USAGE, str(exc))
+    config = SandboxConfig(
+        api_key=key,
+        created_seconds=created_seconds,
+        processing_seconds=processing_seconds,
+        sync_timeout_seconds=sync_timeout,
+        rate_limit=rate_limit,
+        strict_images=strict_images,
+        webhook_secret=webhook_secret,
+        faults=faults,
+    )
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with serve(config, host=host, port=port) as server:
+            if as_json:
+                info = {"base_url": server.base_url, "api_key": key, "webhook_secret": webhook_secret}
+                _out(json.dumps(info))
+            else:
+                _out(server.base_url)
+            _say(f"Step1X-Edit sandbox listening on {server.base_url} (API key: {key})")
+            _say(f"  export WAVESPEED_BASE_URL={server.base_url} WAVESPEED_API_KEY={key}")
+            _say(f"  webhook secret: {webhook_secret}; faults armed: {len(faults)}; Ctrl-C stops")
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                _say(
+                    f"  warning: listening on {host}, not only loopback; anyone who can reach it and knows the key can use it"
+                )
+            deadline = None if duration is None else time.monotonic() + duration
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
+    except KeyboardInterrupt:
+        _say("sandbox stopped")
+    except RuntimeError as exc:
+        _fail(Exit.SERVER, str(exc))
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,42 @@
+"""A local stand-in for WaveSpeedAI's Step1X-Edit API, built from ``openapi/step1x-edit.yaml``.
+
+Install with ``pip install 'step1x-edit[sandbox]'``. It implements every path of the spec with
+the real API's behaviour (bearer auth, validation, the created → processing → completed
+lifecycle, uploads, sync mode with the 5004 timeout, base64 outputs, signed webhooks to loopback
+hosts, rate limiting) plus scripted faults for tests.
+
+It is NOT the model: outputs are a deterministic Pillow transform of the input image (posterize,
+tint, maybe invert/mirror, chosen from a hash of seed and prompt). It never downloads anything:
+an input URL that is not one of its own uploads becomes a placeholder picture drawn from a hash
+of the URL (or a failed task with code 1402 when ``SandboxConfig.strict_images`` is set).
+
+    from step1x_edit.sandbox import SandboxConfig, Fault, serve
+
+    with serve(SandboxConfig(processing_seconds=0.1)) as server:
+        server.base_url, server.api_key
+        server.sandbox.add_fault(Fault(route="submit", status=503))
+        server.sandbox.stats["submit"]
+"""
+
+from ._app import RESULT_PATH, SUBMIT_PATH, UPLOAD_PATH, Sandbox, WebhookDelivery, create_app, sign_webhook
+from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, SandboxConfig
+from ._server import SandboxServer, serve
+
+__all__ = [
+    "ACTIONS",
+    "INVALID_RESPONSE_ACTIONS",
+    "RESULT_PATH",
+    "ROUTES",
+    "SUBMIT_PATH",
+    "UPLOAD_PATH",
+    "Fault",
+    "FaultAction",
+    "FaultRoute",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxServer",
+    "WebhookDelivery",
+    "create_app",
+    "serve",
+    "sign_webhook",
+]

@@ -1,0 +1,688 @@
+"""The sandbox: a local stand-in for api.wavespeed.ai, built from the spec.
+
+See ``step1x_edit.sandbox`` for the overview. Everything here is in memory; nothing is fetched
+from the network; webhooks go to loopback hosts only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import collections
+import hashlib
+import hmac
+import ipaddress
+import json
+import math
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import quote, unquote, urlsplit
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE, WEBHOOK_SIGNATURE
+
+from ._config import Fault, SandboxConfig
+from ._validation import RequestInvalid, is_uri, parse_json, validate_edit_request
+
+SUBMIT_PATH = "/api/v3/wavespeed-ai/step1x-edit"
+RESULT_PATH = "/api/v3/predictions/{id}/result"
+UPLOAD_PATH = "/api/v3/media/upload/binary"
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_FAIL_MESSAGES = {
+    1200: "Content moderation: the input was flagged.",
+    1400: "Missing parameter.",
+    1401: "Invalid parameter.",
+    1402: "Failed to download image from the provided URL.",
+    1403: "Task execution failed.",
+    1405: "Task failed.",
+    5000: "Internal server error.",
+    5003: "Service unavailable.",
+}
+_BASE64_WEBHOOK_ERROR = (
+    "webhook callback does not support base64 output, please use the normal API to use base64 output"
+)
+_HTML_PAGE = (
+    "<html>\r\n<head><title>{status} Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+class DropHook(Protocol):
+    """Told by the app to cut a connection; implemented by the proxy that ``serve()`` runs."""
+
+    def __call__(self, client: tuple[str, int] | None, mode: str) -> bool: ...
+
+
+@dataclass
+class _Task:
+    id: str
+    input: dict[str, Any]
+    started: float
+    created_wall: float
+    base_url: str
+    webhook: str | None = None
+    outputs: list[str] | None = None
+    fail_code: int | None = None
+    fail_message: str = ""
+    execution_ms: int = 0
+
+
+@dataclass
+class _Armed:
+    fault: Fault
+    skip: int
+    times: int | None
+
+
+@dataclass
+class _Stored:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+@dataclass
+class WebhookDelivery:
+    """One webhook POST the sandbox made (or tried to)."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    status_code: int | None = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _now_iso(wall: float) -> str:
+    return datetime.fromtimestamp(wall, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _is_loopback(url: str) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sign_webhook(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
+    """The vendor's webhook signature (spec ``webhooks.predictionFinished.x-signature``)."""
+    prefix: str = WEBHOOK_SIGNATURE["secret-prefix"]
+    key = secret.removeprefix(prefix).encode()
+    content = WEBHOOK_SIGNATURE["signed-content"].format(
+        **{"webhook-id": webhook_id, "webhook-timestamp": timestamp, "body": body.decode()}
+    )
+    digest = hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
+    return f"{WEBHOOK_SIGNATURE['signature-prefix']}{digest}"
+
+
+def _retry_after(value: int | float | str | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"Retry-After": value}
+    return {"Retry-After": str(max(0, math.ceil(value)))}
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class Sandbox:
+    """The controller behind the app: tasks, uploads, faults, stats. Thread-safe.
+
+    ``app.state.sandbox`` (and ``server.sandbox`` from ``serve()``) is this object.
+    """
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self._lock = threading.Lock()
+        self._tasks: dict[str, _Task] = {}
+        self._uploads: dict[str, _Stored] = {}
+        self._outputs: dict[str, bytes] = {}
+        self._faults: list[_Armed] = []
+        self._stats: collections.Counter[str] = collections.Counter()
+        self._submits: collections.deque[float] = collections.deque()
+        self.webhooks: list[WebhookDelivery] = []
+        self.drop_hook: DropHook | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        for fault in self.config.faults:
+            self.add_fault(fault)
+
+    # -- test controls -----------------------------------------------------------------------
+    def add_fault(self, fault: Fault) -> Fault:
+        """Script a fault for the next matching request(s); returns it."""
+        with self._lock:
+            self._faults.append(_Armed(fault, fault.skip, fault.times))
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The faults still armed, in the order they apply."""
+        with self._lock:
+            return [a.fault for a in self._faults]
+
+    @property
+    def stats(self) -> collections.Counter[str]:
+        """A snapshot of the counters.
+
+        Per route, requests *received* (before auth, faults or validation): ``submit``,
+        ``result``, ``upload``, ``file``. Also ``tasks_created``, ``faults_applied``,
+        ``rate_limited``, ``auth_failed``, ``invalid``, ``not_found``, ``webhooks_sent``,
+        ``webhooks_failed``, ``webhooks_skipped`` (non-loopback targets). Missing keys read 0.
+        """
+        with self._lock:
+            return collections.Counter(self._stats)
+
+    def reset(self) -> None:
+        """Forget every task, upload, fault, counter and webhook record."""
+        with self._lock:
+            self._tasks.clear()
+            self._uploads.clear()
+            self._outputs.clear()
+            self._faults.clear()
+            self._stats.clear()
+            self._submits.clear()
+            self.webhooks.clear()
+
+    def task_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._tasks)
+
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self._stats[key] += n
+
+    def _take_fault(self, route: str) -> Fault | None:
+        with self._lock:
+            for armed in self._faults:
+                if not armed.fault.matches(route):
+                    continue
+                if armed.skip > 0:
+                    armed.skip -= 1
+                    continue
+                if armed.times is not None:
+                    armed.times -= 1
+                    if armed.times == 0:
+                        self._faults.remove(armed)
+                self._stats["faults_applied"] += 1
+                return armed.fault
+        return None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def _status(self, task: _Task) -> str:
+        elapsed = self.config.clock() - task.started
+        if elapsed < self.config.created_seconds:
+            return "created"
+        if elapsed < self.config.created_seconds + self.config.processing_seconds:
+            return "processing"
+        self._finish(task)
+        return "failed" if task.fail_code is not None else "completed"
+
+    def _finish(self, task: _Task) -> None:
+        """Run the stand-in model once, when the task first reaches its end."""
+        if task.outputs is not None or task.fail_code is not None:
+            return
+        t0 = time.perf_counter()
+        try:
+            png = self._render(task)
+        except _TaskFailure as failure:
+            task.fail_code, task.fail_message = failure.code, failure.message
+            return
+        finally:
+            task.execution_ms = max(1, round((time.perf_counter() - t0) * 1000))
+        if task.input.get("enable_base64_output"):
+            task.outputs = [base64.b64encode(png).decode()]
+        else:
+            key = f"{task.id}/0.png"
+            with self._lock:
+                self._outputs[key] = png
+            task.outputs = [f"{task.base_url}/_sandbox/outputs/{key}"]
+
+    def _render(self, task: _Task) -> bytes:
+        from . import _images
+
+        prompt: str = task.input["prompt"]
+        marker = self.config.fail_marker
+        if self.config.fail_code is not None:
+            raise _TaskFailure(self.config.fail_code)
+        if marker and marker in prompt:
+            rest = prompt.split(marker, 1)[1]
+            code_match = re.match(r"=(\d+)\]", rest)
+            raise _TaskFailure(int(code_match.group(1)) if code_match else 1403)
+        image: str = task.input["image"]
+        if image.startswith("data:"):
+            try:
+                data = base64.b64decode(image.split(",", 1)[1], validate=False)
+                img = _images.decode(data)
+            except (ValueError, binascii.Error):
+                raise _TaskFailure(1401, "Invalid parameter: image is not a readable image.") from None
+        else:
+            stored = self._resolve_upload(image)
+            if stored is not None:
+                try:
+                    img = _images.decode(stored.data)
+                except ValueError:
+                    raise _TaskFailure(1401, "Invalid parameter: image is not a readable image.") from None
+            elif self.config.strict_images:
+                raise _TaskFailure(1402)
+            else:
+                img = _images.placeholder(image)
+        seed = task.input.get("seed")
+        return _images.transform(
+            img, prompt=prompt, seed=None if seed is None else int(seed), max_side=self.config.max_output_side
+        )
+
+    def _resolve_upload(self, url: str) -> _Stored | None:
+        try:
+            parts = urlsplit(url).path.split("/")
+        except ValueError:  # e.g. a malformed IPv6 host: not one of ours
+            return None
+        if len(parts) >= 4 and parts[1] == "_sandbox" and parts[2] == "files":
+            with self._lock:
+                return self._uploads.get(parts[3])
+        return None
+
+    def prediction(self, task: _Task, *, with_input: bool = False) -> dict[str, Any]:
+        status = self._status(task)
+        done = status in ("completed", "failed")
+        outputs = list(task.outputs or []) if status == "completed" else []
+        data: dict[str, Any] = {
+            "id": task.id,
+            "model": self.config.model,
+            "outputs": outputs,
+            "urls": {"get": f"{task.base_url}{RESULT_PATH.format(id=task.id)}"},
+            "has_nsfw_contents": [False] * len(outputs),
+            "status": status,
+            "created_at": _now_iso(task.created_wall),
+            "error": task.fail_message if status == "failed" else "",
+            "executionTime": task.execution_ms if done else 0,
+            "timings": {"inference": task.execution_ms if done else 0},
+        }
+        if status == "failed":
+            data["code"] = task.fail_code
+        if with_input:
+            data["input"] = dict(task.input)
+        return data
+
+    # -- webhooks ------------------------------------------------------------------------------
+    def _schedule_webhook(self, task: _Task) -> None:
+        assert task.webhook is not None
+        if not _is_loopback(task.webhook):
+            self._count("webhooks_skipped")
+            return
+        delay = max(
+            0.0, task.started + self.config.created_seconds + self.config.processing_seconds - self.config.clock()
+        )
+        bg = asyncio.get_running_loop().create_task(self._deliver(task, delay))
+        self._background.add(bg)
+        bg.add_done_callback(self._background.discard)
+
+    async def _deliver(self, task: _Task, delay: float) -> None:
+        import httpx
+
+        await asyncio.sleep(delay)
+        while self._status(task) not in ("completed", "failed"):  # a fake clock may lag
+            await asyncio.sleep(0.01)
+        body = json.dumps(self.prediction(task, with_input=True), separators=(",", ":")).encode()
+        webhook_id = uuid.uuid4().hex
+        timestamp = str(int(self.config.wall_clock()))
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": webhook_id,
+            "webhook-timestamp": timestamp,
+            "webhook-signature": sign_webhook(self.config.webhook_secret, webhook_id, timestamp, body),
+        }
+        record = WebhookDelivery(url=str(task.webhook), headers=headers, body=body)
+        try:
+            async with httpx.AsyncClient(timeout=self.config.webhook_timeout_seconds, trust_env=False) as client:
+                response = await client.post(str(task.webhook), content=body, headers=headers)
+            record.status_code = response.status_code
+            self._count("webhooks_sent")
+        except httpx.HTTPError as exc:
+            record.error = f"{type(exc).__name__}: {exc}"
+            self._count("webhooks_failed")
+        with self._lock:
+            self.webhooks.append(record)
+
+    # -- HTTP handlers -------------------------------------------------------------------------
+    def _envelope(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+        return _json(status, {"code": status, "message": message, "data": None}, headers)
+
+    def _auth(self, request: Request) -> Response | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), self.config.api_key.encode()):
+            self._count("auth_failed")
+            message = "Missing API key" if not header else "Invalid API key"
+            return self._envelope(401, message)
+        return None
+
+    async def submit(self, request: Request) -> Response:
+        if denied := self._auth(request):
+            return denied
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return self._invalid("Invalid request: Content-Type must be application/json")
+        try:
+            body = validate_edit_request(parse_json(await request.body()))
+        except RequestInvalid as exc:
+            return self._invalid(exc.message)
+        webhook = request.query_params.get("webhook")
+        if webhook is not None and not is_uri(webhook):
+            return self._invalid("Invalid parameter 'webhook': must be a URL")
+        if webhook is not None and body.get("enable_base64_output"):
+            self._count("invalid")
+            return _json(400, {"error": _BASE64_WEBHOOK_ERROR})
+        if limited := self._rate_limit():
+            return limited
+        task = _Task(
+            id=uuid.uuid4().hex,
+            input=body,
+            started=self.config.clock(),
+            created_wall=self.config.wall_clock(),
+            base_url=str(request.base_url).rstrip("/"),
+            webhook=webhook,
+        )
+        with self._lock:
+            self._tasks[task.id] = task
+            self._stats["tasks_created"] += 1
+        if webhook is not None:
+            self._schedule_webhook(task)
+        if body.get("enable_sync_mode"):
+            return await self._hold(task)
+        return _json(200, {"code": 200, "message": "success", "data": self.prediction(task)})
+
+    async def _hold(self, task: _Task) -> Response:
+        limit = self.config.sync_timeout_seconds
+        deadline = time.monotonic() + limit
+        end = task.started + self.config.created_seconds + self.config.processing_seconds
+        while self._status(task) not in ("completed", "failed"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                data = self.prediction(task)
+                if data["status"] not in ("completed", "failed"):
+                    shown = int(limit) if float(limit).is_integer() else limit
+                    data.update(
+                        status="processing",
+                        code=SYNC_TIMEOUT_TASK_CODE,
+                        error=f"Sync mode timed out after {shown} seconds. "
+                        "The prediction is still processing asynchronously.",
+                    )
+                    return _json(200, {"code": 200, "message": "success", "data": data})
+                break
+            await asyncio.sleep(max(0.001, min(left, end - self.config.clock(), 0.05)))
+        return _json(200, {"code": 200, "message": "success", "data": self.prediction(task)})
+
+    def _rate_limit(self) -> Response | None:
+        limit = self.config.rate_limit
+        if limit is None:
+            return None
+        now = self.config.clock()
+        window = self.config.rate_limit_window
+        with self._lock:
+            while self._submits and self._submits[0] <= now - window:
+                self._submits.popleft()
+            if len(self._submits) >= limit:
+                wait = self._submits[0] + window - now
+                self._stats["rate_limited"] += 1
+                return self._envelope(429, "Too many requests: rate limit exceeded", _retry_after(wait))
+            self._submits.append(now)
+        return None
+
+    def _invalid(self, message: str) -> Response:
+        self._count("invalid")
+        return self._envelope(400, message)
+
+    async def result(self, request: Request) -> Response:
+        if denied := self._auth(request):
+            return denied
+        pid = request.path_params["id"]
+        with self._lock:
+            task = self._tasks.get(pid) if _ID.match(pid) else None
+        if task is None:
+            self._count("not_found")
+            return self._envelope(404, "Prediction not found")
+        return _json(200, {"code": 200, "message": "success", "data": self.prediction(task)})
+
+    async def upload(self, request: Request) -> Response:
+        if denied := self._auth(request):
+            return denied
+        limit = self.config.max_upload_bytes
+        too_large = f"File too large: the limit is {limit} bytes"
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit + 64 * 1024:
+            return self._envelope(413, too_large)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "multipart/form-data":
+            return self._invalid("Invalid request: Content-Type must be multipart/form-data")
+        async with request.form(max_files=4, max_fields=16) as form:
+            part = form.get("file")
+            if not isinstance(part, UploadFile):
+                return self._invalid("Missing required parameter 'file'")
+            data = await part.read(limit + 1)
+            filename = part.filename or "upload"
+            part_type = part.content_type
+        if len(data) > limit:
+            return self._envelope(413, too_large)
+        from . import _images
+
+        kind = _images.sniff_type(data, part_type)
+        if kind is None:  # the vendor answers HTTP 200 with an error envelope here (SDK fixtures)
+            return _json(200, {"code": 500, "message": "Upload failed: invalid file type", "data": None})
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip("._") or "upload"
+        token = secrets.token_hex(16)
+        with self._lock:
+            self._uploads[token] = _Stored(data, part_type or "application/octet-stream", name)
+        base = str(request.base_url).rstrip("/")
+        payload: dict[str, Any] = {
+            "type": kind,
+            "download_url": f"{base}/_sandbox/files/{token}/{quote(name)}",
+            "filename": name,
+        }
+        payload["size"] = len(data)
+        return _json(200, {"code": 200, "message": "success", "data": payload})
+
+    async def file(self, request: Request) -> Response:
+        kind = request.path_params["kind"]
+        key, name = request.path_params["key"], unquote(request.path_params["name"])
+        if kind not in ("files", "outputs"):
+            return self._envelope(404, "Not found")
+        with self._lock:
+            if kind == "files":
+                stored = self._uploads.get(key)
+                found = (stored.data, stored.content_type) if stored else None
+            else:
+                png = self._outputs.get(f"{key}/{name}")
+                found = (png, "image/png") if png is not None else None
+        if found is None:
+            return self._envelope(404, "File not found")
+        return Response(found[0], media_type=found[1])
+
+    # -- control routes (/_sandbox/...) --------------------------------------------------------
+    async def control_faults(self, request: Request) -> Response:
+        if denied := self._auth(request):
+            return denied
+        if request.method == "DELETE":
+            self.clear_faults()
+        elif request.method == "POST":
+            try:
+                raw = parse_json(await request.body())
+                items = raw if isinstance(raw, list) else [raw]
+                faults = [Fault.parse(i) if isinstance(i, str) else Fault.from_dict(i) for i in items]
+            except (RequestInvalid, ValueError, TypeError) as exc:
+                return self._envelope(400, f"Invalid fault: {exc}")
+            for fault in faults:
+                self.add_fault(fault)
+        return _json(200, {"code": 200, "message": "success", "data": {"faults": [f.to_dict() for f in self.faults]}})
+
+    async def control_stats(self, request: Request) -> Response:
+        if denied := self._auth(request):
+            return denied
+        return _json(200, {"code": 200, "message": "success", "data": dict(self.stats)})
+
+    async def control_reset(self, request: Request) -> Response:
+        if denied := self._auth(request):
+            return denied
+        self.reset()
+        return _json(200, {"code": 200, "message": "success", "data": None})
+
+
+class _TaskFailure(Exception):
+    def __init__(self, code: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message or _FAIL_MESSAGES.get(code, "Task failed.")
+
+
+def _json(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
+    body = json.dumps(payload, allow_nan=False, separators=(",", ":")).encode()
+    return Response(body, status_code=status, headers=dict(headers or {}), media_type="application/json")
+
+
+class _DroppingResponse(Response):
+    """Sends ``inner`` but asks the proxy to cut the connection (``mode``) on the way out.
+
+    Without the proxy (in-process use), the drop is approximated: the app raises before or
+    after sending the headers, so the server aborts the connection (``drop_before`` then becomes
+    a 500 from the server, since ASGI cannot close a socket without answering).
+    """
+
+    def __init__(self, inner: Response, mode: str, hook: DropHook | None) -> None:
+        super().__init__(inner.body, inner.status_code, media_type=inner.media_type)
+        self.raw_headers = list(inner.raw_headers)
+        self.mode = mode
+        self.hook = hook
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.hook is not None and self.hook(scope.get("client"), self.mode):
+            await super().__call__(scope, receive, send)
+            return
+        if self.mode == "drop_before":
+            raise ConnectionAbortedError("sandbox fault: connection dropped before the response")
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if self.mode == "drop_mid_body":
+            await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+        raise ConnectionAbortedError(f"sandbox fault: {self.mode}")
+
+
+def _apply_fault(sandbox: Sandbox, fault: Fault, response: Response | None) -> Response:
+    """Build the response a fault asks for; ``response`` is the real one when it was processed."""
+    kind = fault.kind
+    headers = _retry_after(fault.retry_after)
+    if kind == "status" or (kind == "delay" and response is None):
+        status = fault.status or 503
+        return sandbox._envelope(status, fault.message or _reason(status), headers)
+    if kind == "html":
+        status = fault.status or 502
+        return Response(_HTML_PAGE.format(status=status), status, headers=headers, media_type="text/html")
+    if kind == "error_envelope":
+        code = fault.status or 500
+        return _json(200, {"code": code, "message": fault.message or _reason(code), "data": None}, headers)
+    if kind == "malformed_json":
+        return Response(b'{"code": 200, "message": "success", "data": {"id": ', fault.status or 200, headers=headers,
+                        media_type="application/json")  # fmt: skip
+    assert response is not None
+    if kind == "delay":
+        return response
+    if kind == "truncated_body":
+        return Response(response.body[: len(response.body) // 2], response.status_code, media_type="application/json")
+    if kind in ("drop_before", "drop_after_headers", "drop_mid_body"):
+        return _DroppingResponse(response, kind, sandbox.drop_hook)
+    payload = json.loads(bytes(response.body))
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if isinstance(data, dict):
+        if kind == "unknown_status" and "status" in data:
+            data["status"] = fault.prediction_status
+        elif kind == "missing_fields":
+            keep = {"id", "status"} if "status" in data else {"download_url"}
+            for key in list(data):
+                if key not in keep:
+                    del data[key]
+    return _json(response.status_code, payload, headers)
+
+
+def _route(
+    sandbox: Sandbox, name: str, handler: Callable[[Request], Awaitable[Response]]
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        sandbox._count(name)
+        fault = sandbox._take_fault(name)
+        request_id = uuid.uuid4().hex
+        if fault is None:
+            response = await handler(request)
+        else:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            real = await handler(request) if fault.processes else None
+            response = _apply_fault(sandbox, fault, real)
+        if name != "file":
+            response.headers["x-request-id"] = request_id
+        return response
+
+    endpoint.__name__ = f"sandbox_{name}"
+    return endpoint
+
+
+def create_app(config: SandboxConfig | None = None) -> Starlette:
+    """The sandbox as a Starlette ASGI app; ``app.state.sandbox`` is its :class:`Sandbox`.
+
+    Routes: every path of ``openapi/step1x-edit.yaml`` under ``/api/v3``, the files it serves
+    (``/_sandbox/files/...`` uploads, ``/_sandbox/outputs/...`` outputs; no auth, like a CDN), and
+    control routes that need the sandbox key: ``POST/GET/DELETE /_sandbox/faults`` (body: a
+    fault object, a list of them, or CLI fault strings), ``GET /_sandbox/stats``,
+    ``POST /_sandbox/reset``.
+    """
+    sandbox = Sandbox(config)
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = exc.detail if exc.status_code != 404 else "Not found"
+        response = sandbox._envelope(exc.status_code, message, exc.headers)
+        response.headers["x-request-id"] = uuid.uuid4().hex
+        return response
+
+    async def server_error(_request: Request, _exc: Exception) -> Response:
+        return sandbox._envelope(500, "Internal server error")
+
+    routes = [
+        Route(SUBMIT_PATH, _route(sandbox, "submit", sandbox.submit), methods=["POST"]),
+        Route(RESULT_PATH, _route(sandbox, "result", sandbox.result), methods=["GET"]),
+        Route(UPLOAD_PATH, _route(sandbox, "upload", sandbox.upload), methods=["POST"]),
+        Route("/_sandbox/{kind:str}/{key:str}/{name:str}", _route(sandbox, "file", sandbox.file), methods=["GET"]),
+        Route("/_sandbox/faults", sandbox.control_faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/stats", sandbox.control_stats, methods=["GET"]),
+        Route("/_sandbox/reset", sandbox.control_reset, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, 500: server_error})
+    app.state.sandbox = sandbox
+    return app

@@ -1,0 +1,195 @@
+"""Sandbox configuration and the scripted fault model."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+#: Routes a fault can target. ``"*"`` matches every API route (not the control routes).
+#: ``submit`` = POST /api/v3/wavespeed-ai/step1x-edit, ``result`` = GET
+#: /api/v3/predictions/{id}/result, ``upload`` = POST /api/v3/media/upload/binary, ``file`` = GET
+#: of a file the sandbox serves (uploads and outputs; no auth, like a CDN).
+FaultRoute = Literal["submit", "result", "upload", "file", "*"]
+ROUTES: tuple[str, ...] = ("submit", "result", "upload", "file")
+
+#: What a fault does to the response (``None``/``"status"``: answer with ``status`` and the
+#: error envelope).
+FaultAction = Literal[
+    "status",  # HTTP `status` (default 503) with the error envelope, optional Retry-After
+    "drop_before",  # connection closed before any byte of the response (needs serve())
+    "drop_after_headers",  # status line and headers sent, then the connection closes (needs serve())
+    "drop_mid_body",  # headers and half the body sent, then the connection closes (needs serve())
+    "malformed_json",  # HTTP 200, Content-Type JSON, a body that is not JSON
+    "truncated_body",  # the real body cut in half, Content-Length matching the cut (not JSON)
+    "html",  # an HTML gateway page (status default 502, text/html)
+    "error_envelope",  # HTTP 200 carrying {"code": status or 500, "message": ..., "data": null}
+    "unknown_status",  # the real response with data.status replaced by `prediction_status`
+    "missing_fields",  # the real response with every optional prediction field removed
+    "delay",  # only wait `delay` seconds, then answer normally
+]
+ACTIONS: tuple[str, ...] = get_args(FaultAction)
+
+#: Actions whose response is invalid on purpose (not JSON, or no response at all).
+INVALID_RESPONSE_ACTIONS: frozenset[str] = frozenset(
+    {"drop_before", "drop_after_headers", "drop_mid_body", "malformed_json", "truncated_body", "html"}
+)
+#: Actions that need the real response, so the request is processed (a submit creates a task).
+_PROCESSING_ACTIONS: frozenset[str] = frozenset(
+    {
+        "drop_before",
+        "drop_after_headers",
+        "drop_mid_body",
+        "truncated_body",
+        "unknown_status",
+        "missing_fields",
+        "delay",
+    }
+)
+
+
+@dataclass
+class Fault:
+    """One scripted misbehaviour, applied to the next matching request(s).
+
+    ``Fault(route="submit", status=503)`` answers the next submit with 503;
+    ``Fault(route="result", status=429, retry_after=2, times=3)`` rate-limits three polls;
+    ``Fault(route="submit", action="drop_before")`` creates the task, then drops the connection
+    without answering (the "task may exist" case). ``skip`` lets that many matching requests pass
+    first; ``times=None`` repeats forever. ``delay`` (seconds) is waited before any action.
+    ``process`` says whether the request is handled (a submit creates its task) before the fault
+    replaces the response; by default only the actions that need the real response process it.
+    """
+
+    route: FaultRoute = "*"
+    status: int | None = None
+    action: FaultAction | None = None
+    retry_after: int | float | str | None = None
+    delay: float = 0.0
+    times: int | None = 1
+    skip: int = 0
+    process: bool | None = None
+    message: str | None = None
+    prediction_status: str = "queued"
+
+    def __post_init__(self) -> None:
+        if self.route not in (*ROUTES, "*"):
+            raise ValueError(f"unknown fault route {self.route!r}; expected one of {', '.join((*ROUTES, '*'))}")
+        if self.action is not None and self.action not in ACTIONS:
+            raise ValueError(f"unknown fault action {self.action!r}; expected one of {', '.join(ACTIONS)}")
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"fault status must be an HTTP status code, got {self.status}")
+        if self.times is not None and self.times < 1:
+            raise ValueError("fault times must be >= 1 (or None for forever)")
+        if self.delay < 0 or self.skip < 0:
+            raise ValueError("fault delay and skip must be >= 0")
+
+    @property
+    def kind(self) -> str:
+        """The effective action: ``action``, else ``status`` when a status is set, else ``delay``."""
+        if self.action is not None:
+            return self.action
+        return "status" if self.status is not None or self.delay == 0 else "delay"
+
+    @property
+    def processes(self) -> bool:
+        """Whether the request is handled normally before the fault shapes the response."""
+        if self.process is not None:
+            return self.process
+        return self.kind in _PROCESSING_ACTIONS
+
+    def matches(self, route: str) -> bool:
+        return self.route == "*" or self.route == route
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fault:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+        return cls(**dict(data))
+
+    @classmethod
+    def parse(cls, spec: str) -> Fault:
+        """Parse the CLI syntax ``ROUTE:WHAT[:key=value...]``.
+
+        ``WHAT`` is an HTTP status (``503``) or an action name (``drop_before``, ``html``, ...).
+        Keys: ``retry_after``, ``delay``, ``times`` (``forever`` for no limit), ``skip``,
+        ``process`` (true/false), ``message``, ``prediction_status``, ``status``.
+        Examples: ``submit:503``, ``result:429:retry_after=2:times=3``, ``*:delay:delay=1.5``,
+        ``submit:drop_before``, ``result:html:status=504``.
+        """
+        parts = spec.split(":")
+        if len(parts) < 2:
+            raise ValueError(f"fault {spec!r}: expected ROUTE:STATUS|ACTION[:key=value...]")
+        route, what, *options = parts
+        kwargs: dict[str, Any] = {"route": route}
+        if what.isdigit():
+            kwargs["status"] = int(what)
+        else:
+            kwargs["action"] = what
+        for option in options:
+            key, sep, value = option.partition("=")
+            if not sep:
+                raise ValueError(f"fault {spec!r}: option {option!r} is not key=value")
+            kwargs[key] = _parse_option(spec, key, value)
+        return cls.from_dict(kwargs)
+
+
+def _parse_option(spec: str, key: str, value: str) -> Any:
+    if key in ("status", "skip"):
+        return int(value)
+    if key == "times":
+        return None if value in ("forever", "none", "inf") else int(value)
+    if key == "delay":
+        return float(value)
+    if key == "retry_after":
+        return int(value) if value.isdigit() else value
+    if key == "process":
+        if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(f"fault {spec!r}: process must be true or false")
+        return value.lower() in ("true", "1", "yes")
+    if key in ("message", "prediction_status"):
+        return value
+    raise ValueError(f"fault {spec!r}: unknown option {key!r}")
+
+
+@dataclass
+class SandboxConfig:
+    """How the sandbox behaves. Every duration is in seconds.
+
+    Lifecycle: a task is ``created`` for ``created_seconds``, then ``processing`` for
+    ``processing_seconds``, then ``completed`` (or ``failed``). Status is computed from ``clock``
+    when read, so no background work is needed and a fake clock makes tests instant.
+
+    Failing tasks on purpose: a prompt containing ``[sandbox:fail]`` fails with task code 1403,
+    ``[sandbox:fail=CODE]`` with that code; ``fail_code`` fails every task with that code.
+    ``strict_images`` fails tasks whose image is a URL the sandbox does not serve (code 1402)
+    instead of drawing a placeholder for it. The sandbox never fetches external URLs.
+    """
+
+    api_key: str = "sandbox-key"
+    created_seconds: float = 0.05
+    processing_seconds: float = 0.5
+    sync_timeout_seconds: float = 90.0
+    #: Submits allowed per ``rate_limit_window`` seconds; ``None`` = unlimited. Over it: 429 + Retry-After.
+    rate_limit: int | None = None
+    rate_limit_window: float = 60.0
+    max_upload_bytes: int = 32 * 1024 * 1024
+    webhook_secret: str = "whsec_sandbox-webhook-secret"
+    #: Webhooks are POSTed only to loopback hosts; others are recorded in stats and skipped.
+    webhook_timeout_seconds: float = 5.0
+    strict_images: bool = False
+    fail_code: int | None = None
+    fail_marker: str = "[sandbox:fail"
+    model: str = "wavespeed-ai/step1x-edit"
+    #: Largest side of output images (inputs are scaled down to it).
+    max_output_side: int = 512
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    wall_clock: Callable[[], float] = field(default=time.time, repr=False)
+    faults: list[Fault] = field(default_factory=list)

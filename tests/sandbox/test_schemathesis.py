@@ -1,0 +1,65 @@
+"""schemathesis against the sandbox app in-process: positive and negative, deterministic, bounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from step1x_edit.sandbox import SandboxConfig, create_app
+
+SPEC = Path(__file__).resolve().parents[2] / "openapi" / "step1x-edit.yaml"
+KEY = "st-key"
+
+app = create_app(SandboxConfig(api_key=KEY, created_seconds=0.0, processing_seconds=0.0, sync_timeout_seconds=0.5))
+schema = schemathesis.openapi.from_path(str(SPEC))
+schema.app = app
+schema.config.update(headers={"Authorization": f"Bearer {KEY}"})
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True)
+
+
+@schema.parametrize()
+@settings(derandomize=True, database=None, deadline=None, max_examples=40, suppress_health_check=list(HealthCheck))
+def test_sandbox_conforms_to_spec(case: schemathesis.Case) -> None:
+    response = case.call()
+    excluded = []
+    if _webhook_with_base64(case):
+        # Documented vendor rule the schema cannot express: ?webhook= plus enable_base64_output
+        # is a 400 with a bare {"error": ...} body, even though each part is schema-valid.
+        assert response.status_code == 400, response.text
+        excluded.append(positive_data_acceptance)
+    case.validate_response(response, excluded_checks=excluded)
+
+
+def _webhook_with_base64(case: schemathesis.Case) -> bool:
+    body = case.body
+    return (
+        case.operation.path.endswith("step1x-edit")
+        and isinstance(case.query, dict)
+        and "webhook" in case.query
+        and isinstance(body, dict)
+        and body.get("enable_base64_output") is True
+    )
+
+
+negative = schemathesis.openapi.from_path(str(SPEC))
+negative.app = app
+negative.config.update(headers={"Authorization": f"Bearer {KEY}"})
+negative.config.generation.update(modes=[GenerationMode.NEGATIVE], deterministic=True)
+
+
+@negative.parametrize()
+@settings(derandomize=True, database=None, deadline=None, max_examples=40, suppress_health_check=list(HealthCheck))
+def test_sandbox_rejects_invalid_requests(case: schemathesis.Case) -> None:
+    # negative_data_rejection (a default check) asserts the rejection; unknown query parameters
+    # are ignored, as by the real API, and schemathesis does not count them as invalid.
+    case.call_and_validate()
+
+
+def test_schemathesis_exercised_both_modes() -> None:
+    stats = app.state.sandbox.stats
+    assert stats["tasks_created"] > 0
+    assert stats["invalid"] > 0
