@@ -1,7 +1,66 @@
-"""Typed client for WaveSpeedAI's Step1X-Edit image-editing API."""
+"""Typed client for WaveSpeedAI's Step1X-Edit image-editing API.
 
+from step1x_edit import Step1XEdit
+
+with Step1XEdit() as client:                      # key from WAVESPEED_API_KEY
+    prediction = client.edit("make the sky purple", "photo.jpg", seed=42)
+    client.download(prediction, "out/")
+"""
+
+from ._client import DEFAULT, AsyncStep1XEdit, Step1XEdit
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ContractViolationError,
+    DeadlineExceededError,
+    InvalidParameterError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    PredictionFailedError,
+    RateLimitError,
+    ServerError,
+    Step1XEditError,
+    WebhookVerificationError,
+)
+from ._models import Prediction
+from ._polling import PollPolicy
+from ._retry import RetryPolicy
 from ._spec_data import SPEC_VERSION
+from ._webhooks import sign_webhook, verify_webhook
 
 __version__ = "0.1.0"
 
-__all__ = ["SPEC_VERSION", "__version__"]
+__all__ = [
+    "DEFAULT",
+    "SPEC_VERSION",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncStep1XEdit",
+    "AuthenticationError",
+    "BadRequestError",
+    "ContractViolationError",
+    "DeadlineExceededError",
+    "InvalidParameterError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "PollPolicy",
+    "Prediction",
+    "PredictionFailedError",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "Step1XEdit",
+    "Step1XEditError",
+    "WebhookVerificationError",
+    "__version__",
+    "sign_webhook",
+    "verify_webhook",
+]

@@ -1,0 +1,33 @@
+"""Every default knob of the client, in one place. API facts live in _spec_data (from the spec)."""
+
+from __future__ import annotations
+
+ENV_API_KEY = "WAVESPEED_API_KEY"
+ENV_BASE_URL = "WAVESPEED_BASE_URL"
+CLIENT_NAME = "step1x-edit"
+
+# Per-request timeouts (seconds). The overall deadline of edit()/wait() clips all of them.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+WRITE_TIMEOUT = 60.0
+POOL_TIMEOUT = 10.0
+# Sync mode holds the submit open until the prediction ends; the server gives up after ~90 s.
+SYNC_READ_TIMEOUT = 120.0
+# edit() and wait() give up after this long unless told otherwise (None: no limit).
+DEFAULT_WAIT_TIMEOUT = 600.0
+
+# Retries of safe requests (result polls, downloads), and of any request that provably never
+# reached the server (connect failures) or was turned away with 429.
+DEFAULT_MAX_RETRIES = 5
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+# Honour server-directed delays (Retry-After) up to a minute; longer ones are clipped to this.
+MAX_RETRY_AFTER = 60.0
+
+# Polling: first poll 0.3 s after submit, then each poll at 1.25 x elapsed + 0.05 s, at most
+# 6 s apart. A job done at 1 s is seen at 1.02 s; a 30 s job costs 20 polls; the detection delay
+# never exceeds 50 ms + 25 % of the job's duration. See _polling.py.
+POLL_FIRST = 0.3
+POLL_FACTOR = 1.25
+POLL_STEP = 0.05
+POLL_MAX_INTERVAL = 6.0

@@ -1,0 +1,48 @@
+"""The Prediction users get back: plain, frozen, and faithful to what the server sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._spec_data import SUCCESSFUL_STATUSES, SYNC_TIMEOUT_TASK_CODE, TERMINAL_STATUSES
+
+__all__ = ["Prediction"]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One Step1X-Edit job as the server last reported it."""
+
+    id: str
+    status: str
+    """The raw status string, including ones the spec does not list (e.g. "queued")."""
+    model: str | None = None
+    outputs: tuple[str, ...] = ()
+    """Output URLs; with ``base64_output=True``, base64 image data."""
+    has_nsfw_contents: tuple[bool, ...] = ()
+    result_url: str | None = None
+    created_at: dt.datetime | None = None
+    error: str | None = None
+    task_code: int | None = None
+    """Task-level code (0 ok, 1xxx input problem, 5xxx server problem, 5004 sync-mode timeout)."""
+    inference_ms: int | None = None
+    execution_ms: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The ``data`` object exactly as received, unknown fields included."""
+
+    @property
+    def done(self) -> bool:
+        """True once the status is terminal (completed, failed, cancelled, timeout, deleted)."""
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in SUCCESSFUL_STATUSES
+
+    @property
+    def sync_timed_out(self) -> bool:
+        """True for the sync-mode timeout answer: the prediction carries on asynchronously."""
+        return self.task_code == SYNC_TIMEOUT_TASK_CODE and not self.done

@@ -1,0 +1,138 @@
+"""Retry policy as small pure functions, plus the per-call scope (deadline, timeout override).
+
+What is retried, and why:
+
+* A GET (result poll, download) is safe to repeat: retried on 408, 429, 5xx and on any
+  transport error, with capped exponential backoff and jitter, honouring ``Retry-After``.
+* A POST creates a billed task (submit) or stores a file (upload) and the API has no
+  idempotency key, so it is resent only when it provably never reached the server (the
+  connection could not be opened: ``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``), or
+  when the server turned it away with 429. Never after a read timeout, a reset after sending,
+  or a 5xx: the task may exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import time
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import httpx
+
+from ._constants import DEFAULT_MAX_RETRIES, INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
+
+__all__ = [
+    "CallScope",
+    "RetryPolicy",
+    "parse_retry_after",
+    "retry_delay",
+    "should_retry",
+]
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Failures that happen before any byte of the request is sent.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many times and how long to wait; see the module docstring for what is retried."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = INITIAL_RETRY_DELAY
+    max_delay: float = MAX_RETRY_DELAY
+    max_retry_after: float = MAX_RETRY_AFTER
+
+
+@dataclass(frozen=True, slots=True)
+class CallScope:
+    """Limits for every request made during one client call (set through a ContextVar)."""
+
+    deadline: float | None = None
+    """time.monotonic() value after which nothing more may be sent or waited for."""
+    read_timeout: float | None = None
+    """Overrides the client's read timeout (sync mode holds the submit open for long)."""
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+
+current_scope: ContextVar[CallScope] = ContextVar("step1x_edit_call_scope", default=CallScope())  # noqa: B039 (frozen)
+# The last response of the current call, kept so a body the generated parser rejects can
+# still be shown (set by the client's httpx response hook; read by _api).
+last_response: ContextVar[httpx.Response | None] = ContextVar("step1x_edit_last_response", default=None)
+
+
+def remember_response(response: httpx.Response) -> None:
+    """httpx response hook (sync)."""
+    last_response.set(response)
+
+
+async def async_remember_response(response: httpx.Response) -> None:
+    """httpx response hook (async)."""
+    last_response.set(response)
+
+
+def should_retry(method: str, *, status: int | None = None, error: Exception | None = None) -> tuple[bool, str]:
+    """Decide whether one failed attempt may be repeated; return the decision and its reason."""
+    safe = method.upper() in _SAFE_METHODS
+    if error is not None:
+        if isinstance(error, _NEVER_SENT):
+            return True, f"{type(error).__name__}: the request was never sent"
+        if safe and isinstance(error, httpx.TransportError):
+            return True, f"{type(error).__name__} on a safe {method} request"
+        return False, f"{type(error).__name__} after the {method} may have reached the server; not resent"
+    if status == 429:
+        return True, "429: the server turned the request away; it did not run"
+    if safe and status in RETRYABLE_STATUSES:
+        return True, f"{status} on a safe {method} request"
+    if status is not None and status >= 500:
+        return False, f"{status} on {method}: it may have been processed; not resent"
+    return False, f"status {status} is final"
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        import email.utils  # only needed for the rare HTTP-date form; keeps import time down
+
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def retry_delay(
+    attempt: int,
+    policy: RetryPolicy,
+    headers: Mapping[str, str] | None = None,
+    *,
+    rand: float | None = None,
+) -> float:
+    """Delay before retry number ``attempt + 1`` (attempt counts from 0).
+
+    A server-directed ``Retry-After`` wins, clipped to ``max_retry_after``. Otherwise capped
+    exponential backoff with up to 25 % downward jitter (so many clients don't retry in step).
+    """
+    server = parse_retry_after(headers.get("retry-after")) if headers is not None else None
+    if server is not None:
+        return min(server, policy.max_retry_after)
+    base = min(policy.initial_delay * 2.0 ** min(attempt, 30), policy.max_delay)
+    jitter = random.random() if rand is None else rand
+    return base * (1.0 - 0.25 * jitter)

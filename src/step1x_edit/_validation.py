@@ -1,0 +1,98 @@
+"""Check Step1X-Edit parameters against the spec's request schema before anything is sent.
+
+The rules come from ``_spec_data.EDIT_REQUEST_SCHEMA``, which scripts/regenerate derives from
+openapi/step1x-edit.yaml: ranges, types, required fields, the image pattern and the list of
+allowed names are read from there, never retyped here. On top of JSON Schema this rejects
+NaN and infinities (JSON cannot carry them), and bools where numbers belong.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from ._exceptions import InvalidParameterError
+from ._spec_data import EDIT_REQUEST_SCHEMA
+
+__all__ = ["ALLOWED_FIELDS", "validate_edit_params", "validate_field"]
+
+_PROPERTIES: Mapping[str, Mapping[str, Any]] = EDIT_REQUEST_SCHEMA["properties"]
+_REQUIRED: tuple[str, ...] = tuple(EDIT_REQUEST_SCHEMA["required"])
+ALLOWED_FIELDS: frozenset[str] = frozenset(_PROPERTIES)
+
+
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def _range_text(rule: Mapping[str, Any], kind: str) -> str:
+    low, high = rule.get("minimum"), rule.get("maximum")
+    if low is not None and high is not None:
+        return f"{kind} from {low} to {high} inclusive"
+    if low is not None:
+        return f"{kind} >= {low}"
+    if high is not None:
+        return f"{kind} <= {high}"
+    return kind
+
+
+def _check_range(name: str, value: float, rule: Mapping[str, Any], kind: str) -> None:
+    low, high = rule.get("minimum"), rule.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidParameterError(name, value, _range_text(rule, kind))
+
+
+def validate_field(name: str, value: Any) -> Any:
+    """Return ``value`` as it will be sent, or raise InvalidParameterError naming what is allowed."""
+    rule = _PROPERTIES.get(name)
+    if rule is None:
+        allowed = ", ".join(sorted(ALLOWED_FIELDS))
+        raise InvalidParameterError(name, value, f"unknown parameter; Step1X-Edit accepts: {allowed}")
+    kind = rule["type"]
+    if kind == "string":
+        if not isinstance(value, str):
+            raise InvalidParameterError(name, value, "a string")
+        if len(value) < rule.get("minLength", 0):
+            raise InvalidParameterError(name, value, "a non-empty string")
+        pattern = rule.get("pattern")
+        if pattern is not None and _pattern(pattern).search(value) is None:
+            raise InvalidParameterError(name, value, f"a string matching {pattern}")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise InvalidParameterError(name, value, "true or false")
+        return value
+    if kind in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidParameterError(
+                name, value, _range_text(rule, "an integer" if kind == "integer" else "a number")
+            )
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise InvalidParameterError(name, value, _range_text(rule, "a finite number"))
+            if kind == "integer":
+                if not value.is_integer():
+                    raise InvalidParameterError(name, value, _range_text(rule, "a whole number"))
+                value = int(value)  # JSON Schema counts 30.0 as an integer; send it as 30
+        _check_range(name, value, rule, "an integer" if kind == "integer" else "a number")
+        return value
+    raise AssertionError(f"spec type {kind!r} of {name} is not handled; update _validation.py")
+
+
+def validate_edit_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a whole request body; return the JSON body to send.
+
+    Raises InvalidParameterError for the first problem found: an unknown name, a missing required field, a wrong type or a value out of
+    range. Never sends anything.
+    """
+    body: dict[str, Any] = {}
+    for name, value in params.items():
+        body[name] = validate_field(name, value)
+    for name in _REQUIRED:
+        if name not in body:
+            raise InvalidParameterError(name, None, "required")
+    return body
