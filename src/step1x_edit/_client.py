@@ -45,7 +45,7 @@ from ._exceptions import (
 )
 from ._models import Prediction
 from ._polling import DurationEstimate, PollPolicy, poll_times
-from ._retry import CallScope, RetryPolicy, async_remember_response, current_scope, remember_response
+from ._retry import CallScope, RetryPolicy, async_remember_response, current_scope, monotonic, remember_response
 from ._spec_data import DEFAULT_BASE_URL
 from ._transport import AsyncRetryTransport, RetryTransport
 from ._validation import validate_edit_params
@@ -60,7 +60,7 @@ log = logging.getLogger("step1x_edit")
 # Seams for tests: patch these to run polling and retries without waiting.
 _sleep: Callable[[float], None] = time.sleep
 _async_sleep = asyncio.sleep
-_monotonic: Callable[[], float] = time.monotonic
+_monotonic: Callable[[], float] = monotonic  # reads _retry._clock: patch that to fake time
 
 
 class _Default:

@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -49,6 +49,14 @@ class RetryPolicy:
     max_retry_after: float = MAX_RETRY_AFTER
 
 
+# The one clock for deadlines and polling; tests replace it with a fake.
+_clock: Callable[[], float] = time.monotonic
+
+
+def monotonic() -> float:
+    return _clock()
+
+
 @dataclass(frozen=True, slots=True)
 class CallScope:
     """Limits for every request made during one client call (set through a ContextVar)."""
@@ -59,7 +67,7 @@ class CallScope:
     """Overrides the client's read timeout (sync mode holds the submit open for long)."""
 
     def remaining(self) -> float | None:
-        return None if self.deadline is None else self.deadline - time.monotonic()
+        return None if self.deadline is None else self.deadline - monotonic()
 
 
 current_scope: ContextVar[CallScope] = ContextVar("step1x_edit_call_scope", default=CallScope())  # noqa: B039 (frozen)

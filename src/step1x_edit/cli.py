@@ -96,6 +96,10 @@ BaseUrl = Annotated[
         help="API base URL, e.g. a sandbox's http://127.0.0.1:PORT (default: https://api.wavespeed.ai).",
     ),
 ]
+MaxRetries = Annotated[
+    int | None,
+    typer.Option("--max-retries", min=0, help="Retries of a failed request (default: the client's)."),
+]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")]
 Timeout = Annotated[
     float, typer.Option("--timeout", min=0.0, help="Overall deadline in seconds for the prediction to finish.")
@@ -179,14 +183,14 @@ def _errors(prediction_id: list[str] | None = None) -> Iterator[None]:
         _fail(code, message)
 
 
-def _client(api_key: str | None, base_url: str | None, timeout: float | None = None) -> Any:
+def _client(api_key: str | None, base_url: str | None, max_retries: int | None = None) -> Any:
     if not api_key:
         _fail(Exit.AUTH, "no API key: set WAVESPEED_API_KEY (or pass --api-key)")
     from step1x_edit import Step1XEdit
 
     kwargs: dict[str, Any] = {"base_url": base_url}
-    if timeout is not None:
-        kwargs["timeout"] = timeout
+    if max_retries is not None:
+        kwargs["max_retries"] = max_retries
     return Step1XEdit(api_key=api_key, **kwargs)
 
 
@@ -296,6 +300,7 @@ def edit(
     sync: Annotated[bool, typer.Option("--sync", help="Ask the server to hold the request until done.")] = False,
     no_download: NoDownload = False,
     as_json: JsonOut = False,
+    max_retries: MaxRetries = None,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
@@ -309,7 +314,7 @@ def edit(
             path = Path(image)
             if not path.is_file():
                 _fail(Exit.USAGE, f"no such file: {image}")
-        with _client(api_key, base_url) as client:
+        with _client(api_key, base_url, max_retries) as client:
             if not _is_remote(image):
                 _say(f"uploading {image} ...")
                 image = client.upload(Path(image))
@@ -337,11 +342,12 @@ def edit(
 def get(
     prediction_id: Annotated[str, typer.Argument(metavar="ID", help="The prediction id.")],
     as_json: JsonOut = False,
+    max_retries: MaxRetries = None,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
     """Show a prediction's current status and outputs (one request)."""
-    with _errors([prediction_id]), _client(api_key, base_url) as client:
+    with _errors([prediction_id]), _client(api_key, base_url, max_retries) as client:
         p = client.get(prediction_id)
         if as_json:
             _out(json.dumps(_prediction_dict(p)))
@@ -361,11 +367,16 @@ def wait(
     timeout: Timeout = 600.0,
     no_download: NoDownload = False,
     as_json: JsonOut = False,
+    max_retries: MaxRetries = None,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
     """Wait for a prediction to finish, then download its outputs."""
-    with _errors([prediction_id]), _client(api_key, base_url) as client, _StatusLine(prediction_id) as line:
+    with (
+        _errors([prediction_id]),
+        _client(api_key, base_url, max_retries) as client,
+        _StatusLine(prediction_id) as line,
+    ):
         p = client.wait(prediction_id, timeout=timeout, on_status=line)
         line.__exit__()
         _finish(client, p, output_dir, no_download, as_json)
@@ -375,6 +386,7 @@ def wait(
 def upload(
     path: Annotated[Path, typer.Argument(help="The file to upload.")],
     as_json: JsonOut = False,
+    max_retries: MaxRetries = None,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
@@ -382,7 +394,7 @@ def upload(
     with _errors():
         if not path.is_file():
             _fail(Exit.USAGE, f"no such file: {path}")
-        with _client(api_key, base_url) as client:
+        with _client(api_key, base_url, max_retries) as client:
             url = client.upload(path)
         _out(json.dumps({"download_url": url}) if as_json else url)
 
@@ -421,18 +433,18 @@ def verify_webhook(
                 Exit.USAGE,
                 f"missing header(s): {', '.join(missing)} (use --headers FILE or --id/--timestamp/--signature)",
             )
-        import step1x_edit
+        from step1x_edit import WebhookVerificationError
+        from step1x_edit import verify_webhook as verify
 
         try:
-            # TODO(client): confirm verify_webhook's signature once _webhooks.py lands.
-            result = step1x_edit.verify_webhook(raw, headers, secret)  # type: ignore[attr-defined]
-        except (ValueError, getattr(step1x_edit, "WebhookVerificationError", ValueError)) as exc:
+            result = verify(headers, raw, secret)
+        except WebhookVerificationError as exc:
             _fail(Exit.BAD_SIGNATURE, f"webhook not verified: {exc}")
         if as_json:
-            _out(json.dumps(_prediction_dict(result) if hasattr(result, "status") else result))
+            _out(json.dumps(_prediction_dict(result)))
         else:
             _say("signature OK")
-            _out(f"{getattr(result, 'id', '')}\t{getattr(result, 'status', '')}")
+            _out(f"{result.id}\t{result.status}")
 
 
 def _read_file(path: Path) -> bytes:
