@@ -167,13 +167,13 @@ def test_deadline_is_exit_8_and_says_how_to_resume(run: Run, slow: SandboxServer
 def test_rate_limit_and_server_errors(run: Run, fast: SandboxServer) -> None:
     fast.sandbox.add_fault(Fault(route="result", status=429, retry_after=0, times=None))
     try:
-        limited = run("get", "0" * 32, env=cli_env(fast))
+        limited = run("get", "0" * 32, "--max-retries", "0", env=cli_env(fast))
     finally:
         fast.sandbox.clear_faults()
     assert limited.returncode == 5, limited.stderr
     fast.sandbox.add_fault(Fault(route="result", status=503, times=None))
     try:
-        broken = run("get", "0" * 32, env=cli_env(fast))
+        broken = run("get", "0" * 32, "--max-retries", "0", env=cli_env(fast))
     finally:
         fast.sandbox.clear_faults()
     assert broken.returncode == 6, broken.stderr
