@@ -45,7 +45,9 @@ def _webhook_with_base64(case: schemathesis.Case) -> bool:
     )
 
 
-negative = schemathesis.openapi.from_path(str(SPEC))
+# GET result has one path parameter, a string with minLength 1: no invalid value can travel in a
+# URL path, so negative generation has nothing to offer there (it would only be skipped).
+negative = schemathesis.openapi.from_path(str(SPEC)).exclude(method="GET", path="/api/v3/predictions/{id}/result")
 negative.app = app
 negative.config.update(headers={"Authorization": f"Bearer {KEY}"})
 negative.config.generation.update(modes=[GenerationMode.NEGATIVE], deterministic=True)

@@ -88,7 +88,8 @@ def test_edit_polls_with_backoff_and_reports_each_status(client: Step1XEdit, api
     assert seen == ["created", "processing", "completed"]
     gaps = clock.sleeps
     assert gaps[0] == pytest.approx(0.3)
-    assert all(later >= earlier for earlier, later in itertools.pairwise(gaps[1:]))  # gently growing after the first wait
+    # after the first wait, the gaps grow gently
+    assert all(later >= earlier for earlier, later in itertools.pairwise(gaps[1:]))
     assert api.count(SUBMIT) == 1
     assert api.count(RESULT) == _polls_until(5.0, PollPolicy())[0]
 
