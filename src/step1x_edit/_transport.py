@@ -6,7 +6,6 @@ transport in tests), so every request of the client passes through the same poli
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,14 @@ from ._retry import RetryPolicy, current_scope, retry_delay, should_retry
 __all__ = ["AsyncRetryTransport", "RetryTransport"]
 
 log = logging.getLogger("step1x_edit")
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # not at module import: keeps `import step1x_edit` cheap
+
+    await asyncio.sleep(seconds)
+
+
 _MIN_TIMEOUT = 0.001
 
 
@@ -114,7 +121,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport | None = None,
         policy: RetryPolicy | None = None,
         *,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep,
     ) -> None:
         self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
         self._policy = policy or RetryPolicy()
