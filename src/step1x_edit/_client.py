@@ -41,6 +41,7 @@ from ._exceptions import (
     DeadlineExceededError,
     InvalidParameterError,
     PredictionFailedError,
+    Step1XEditError,
 )
 from ._models import Prediction
 from ._polling import DurationEstimate, PollPolicy, poll_times
@@ -299,13 +300,65 @@ class _Base:
         if learn and self.poll.learn:
             self._durations.observe(last_pending, seen)
 
-    @staticmethod
-    def _sleep_for(target: float, deadline: float | None) -> float | None:
-        """Seconds to sleep until ``target`` (monotonic), or None if the deadline comes first."""
+
+class _Poller:
+    """The decisions of one wait, without I/O: when to poll next, what a result means.
+
+    Both clients drive it: ``delay()`` says how long to sleep before the next poll (or raises
+    DeadlineExceededError once the deadline has been slept up to), ``failed()`` turns a poll
+    error into what to raise, ``seen()`` returns the final prediction once it is done.
+    """
+
+    def __init__(
+        self,
+        client: _Base,
+        prediction: str | Prediction,
+        deadline: float | None,
+        started: float,
+        on_status: StatusCallback | None,
+        learn: bool,
+    ) -> None:
+        self.client, self.deadline, self.started, self.on_status, self.learn = (
+            client,
+            deadline,
+            started,
+            on_status,
+            learn,
+        )
+        self.id = prediction.id if isinstance(prediction, Prediction) else _check_id(prediction)
+        self.current = prediction if isinstance(prediction, Prediction) else None
+        self.status = self.current.status if self.current is not None else None
+        self.last_pending: float | None = None
+        self.times = client._schedule(learn)
+        self.expired = False
+
+    def delay(self) -> float:
+        if self.expired:
+            raise self.client._deadline_error(self.id, self.current)
+        target = self.started + next(self.times)
         now = _monotonic()
-        if deadline is not None and target >= deadline:
-            return None
+        if self.deadline is not None and target >= self.deadline:
+            # Sleep up to the deadline and poll one last time (its timeouts are clipped to
+            # ~1 ms, so this cannot overshoot), then the next delay() raises.
+            self.expired = True
+            return max(0.0, self.deadline - now)
         return max(0.0, target - now)
+
+    def failed(self, error: APIError) -> Step1XEditError:
+        if isinstance(error, APIConnectionError | APIStatusError) and self.client._expired(self.deadline):
+            return self.client._deadline_error(self.id, self.current)
+        error.prediction_id = error.prediction_id or self.id
+        return error
+
+    def seen(self, prediction: Prediction) -> Prediction | None:
+        self.current = prediction
+        self.status = self.client._notify(self.on_status, prediction, self.status)
+        elapsed = _monotonic() - self.started
+        if not prediction.done:
+            self.last_pending = elapsed
+            return None
+        self.client._learn(self.learn, self.last_pending, elapsed)
+        return self.client._finish(prediction)
 
 
 @contextmanager
@@ -468,32 +521,16 @@ class Step1XEdit(_Base):
     ) -> Prediction:
         from . import _api
 
-        pid = prediction.id if isinstance(prediction, Prediction) else _check_id(prediction)
-        current = prediction if isinstance(prediction, Prediction) else None
-        status = current.status if current is not None else None
-        last_pending: float | None = None
-        for offset in self._schedule(learn):
-            delay = self._sleep_for(started + offset, deadline)
-            if delay is None:
-                remaining = 0.0 if deadline is None else max(0.0, deadline - _monotonic())
-                _sleep(remaining)
-                raise self._deadline_error(pid, current)
-            if delay:
-                _sleep(delay)
+        poller = _Poller(self, prediction, deadline, started, on_status, learn)
+        while True:
+            _sleep(poller.delay())
             try:
                 with _scope(deadline):
-                    current = _api.get(self._api(), pid)
+                    current = _api.get(self._api(), poller.id)
             except APIError as exc:
-                if isinstance(exc, APIConnectionError | APIStatusError) and self._expired(deadline):
-                    raise self._deadline_error(pid, current) from exc
-                exc.prediction_id = exc.prediction_id or pid
-                raise
-            status = self._notify(on_status, current, status)
-            if current.done:
-                self._learn(learn, last_pending, _monotonic() - started)
-                return self._finish(current)
-            last_pending = _monotonic() - started
-        raise AssertionError("poll_times is endless")  # pragma: no cover
+                raise poller.failed(exc) from exc
+            if (final := poller.seen(current)) is not None:
+                return final
 
     def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""
@@ -679,32 +716,16 @@ class AsyncStep1XEdit(_Base):
     ) -> Prediction:
         from . import _api
 
-        pid = prediction.id if isinstance(prediction, Prediction) else _check_id(prediction)
-        current = prediction if isinstance(prediction, Prediction) else None
-        status = current.status if current is not None else None
-        last_pending: float | None = None
-        for offset in self._schedule(learn):
-            delay = self._sleep_for(started + offset, deadline)
-            if delay is None:
-                remaining = 0.0 if deadline is None else max(0.0, deadline - _monotonic())
-                await _async_sleep(remaining)
-                raise self._deadline_error(pid, current)
-            if delay:
-                await _async_sleep(delay)
+        poller = _Poller(self, prediction, deadline, started, on_status, learn)
+        while True:
+            await _async_sleep(poller.delay())
             try:
                 with _scope(deadline):
-                    current = await _api.get_async(self._api(), pid)
+                    current = await _api.get_async(self._api(), poller.id)
             except APIError as exc:
-                if isinstance(exc, APIConnectionError | APIStatusError) and self._expired(deadline):
-                    raise self._deadline_error(pid, current) from exc
-                exc.prediction_id = exc.prediction_id or pid
-                raise
-            status = self._notify(on_status, current, status)
-            if current.done:
-                self._learn(learn, last_pending, _monotonic() - started)
-                return self._finish(current)
-            last_pending = _monotonic() - started
-        raise AssertionError("poll_times is endless")  # pragma: no cover
+                raise poller.failed(exc) from exc
+            if (final := poller.seen(current)) is not None:
+                return final
 
     async def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""
