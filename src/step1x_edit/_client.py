@@ -175,6 +175,7 @@ class _Base:
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         poll: PollPolicy | None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
         if not key:
@@ -190,7 +191,7 @@ class _Base:
             )
         else:
             self.timeout = timeout
-        self.retry_policy = RetryPolicy(max_retries=max_retries)
+        self.retry_policy = retry or RetryPolicy(max_retries=max_retries)
         self.poll = poll or PollPolicy()
         self._durations = DurationEstimate()
 
@@ -381,11 +382,15 @@ class Step1XEdit(_Base):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         poll: PollPolicy | None = None,
+        retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        """``timeout`` is the per-request timeout (default: connect 10 s, read 60 s)."""
-        super().__init__(api_key, base_url, timeout, max_retries, poll)
+        """``timeout`` is the per-request timeout (default: connect 10 s, read 60 s).
+
+        ``retry`` replaces the whole retry policy (``max_retries`` is its shortcut).
+        """
+        super().__init__(api_key, base_url, timeout, max_retries, poll, retry)
         if http_client is None:
             http_client = httpx.Client(
                 base_url=self.base_url,
@@ -582,10 +587,11 @@ class AsyncStep1XEdit(_Base):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         poll: PollPolicy | None = None,
+        retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        super().__init__(api_key, base_url, timeout, max_retries, poll)
+        super().__init__(api_key, base_url, timeout, max_retries, poll, retry)
         if http_client is None:
             http_client = httpx.AsyncClient(
                 base_url=self.base_url,

@@ -97,6 +97,9 @@ class RetryTransport(httpx.BaseTransport):
             _apply_scope(request)
             try:
                 response = self._inner.handle_request(request)
+                # Read the body here, so a connection lost mid-body is retried like any other
+                # transport error (bodies of this API are small JSON or one image).
+                response.read()
             except httpx.TransportError as exc:
                 delay = _decide(request, attempt, self._policy, error=exc)
                 if delay is None:
@@ -133,6 +136,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             _apply_scope(request)
             try:
                 response = await self._inner.handle_async_request(request)
+                await response.aread()
             except httpx.TransportError as exc:
                 delay = _decide(request, attempt, self._policy, error=exc)
                 if delay is None:
