@@ -129,7 +129,7 @@ def test_429_declares_optional_retry_after(spec: dict[str, Any]) -> None:
 
 def test_error_envelope_allows_null_data_and_error_code(spec: dict[str, Any]) -> None:
     envelope = spec["components"]["schemas"]["ErrorEnvelope"]
-    assert envelope["properties"]["data"]["type"] == ["object", "null"]
+    assert envelope["properties"]["data"]["type"] == "null"
     assert envelope["properties"]["error_code"]["type"] == "string"
     assert "required" not in envelope
     bad_request = spec["components"]["responses"]["BadRequest"]["content"]["application/json"]["schema"]

@@ -4,7 +4,6 @@ from .bare_error import BareError
 from .edit_request import EditRequest
 from .envelope import Envelope
 from .error_envelope import ErrorEnvelope
-from .error_envelope_data_type_0 import ErrorEnvelopeDataType0
 from .known_prediction_status import KnownPredictionStatus
 from .prediction import Prediction
 from .prediction_envelope import PredictionEnvelope
@@ -20,7 +19,6 @@ __all__ = (
     "EditRequest",
     "Envelope",
     "ErrorEnvelope",
-    "ErrorEnvelopeDataType0",
     "KnownPredictionStatus",
     "Prediction",
     "PredictionEnvelope",

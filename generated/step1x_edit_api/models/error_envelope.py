@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.error_envelope_data_type_0 import ErrorEnvelopeDataType0
-
 
 T = TypeVar("T", bound="ErrorEnvelope")
 
@@ -28,26 +24,20 @@ class ErrorEnvelope:
     """ What went wrong, for a human. """
     error_code: str | Unset = UNSET
     """ A machine-readable error name, when the server gives one. """
-    data: ErrorEnvelopeDataType0 | None | Unset = UNSET
-    """ Usually null on errors. """
+    data: None | Unset = UNSET
+    """ Null or absent on errors. (Declared null so that a success body with a malformed
+    `data` object cannot pass as an error envelope.)
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.error_envelope_data_type_0 import ErrorEnvelopeDataType0  # noqa: PLC0415
-
         code = self.code
 
         message = self.message
 
         error_code = self.error_code
 
-        data: dict[str, Any] | None | Unset
-        if isinstance(self.data, Unset):
-            data = UNSET
-        elif isinstance(self.data, ErrorEnvelopeDataType0):
-            data = self.data.to_dict()
-        else:
-            data = self.data
+        data = self.data
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -65,8 +55,6 @@ class ErrorEnvelope:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.error_envelope_data_type_0 import ErrorEnvelopeDataType0  # noqa: PLC0415
-
         d = dict(src_dict)
         code = d.pop("code", UNSET)
 
@@ -74,22 +62,7 @@ class ErrorEnvelope:
 
         error_code = d.pop("error_code", UNSET)
 
-        def _parse_data(data: object) -> ErrorEnvelopeDataType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                data_type_0 = ErrorEnvelopeDataType0.from_dict(data)
-
-                return data_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ErrorEnvelopeDataType0 | None | Unset, data)
-
-        data = _parse_data(d.pop("data", UNSET))
+        data = d.pop("data", UNSET)
 
         error_envelope = cls(
             code=code,

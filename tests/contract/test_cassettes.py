@@ -1,0 +1,224 @@
+"""Contract tests over the recorded cassettes (contracts/cassettes/), replayed offline.
+
+Covers, for every documented scenario:
+* every recorded response conforms to the spec (a violation names the JSON path);
+* the generated client replays it and parses the documented model;
+* step1x_edit replays it and returns the expected status or raises the expected exception;
+* provenance is recorded for each cassette and matches the current spec version;
+* no cassette holds a bearer token, key or webhook secret;
+* the drift differ reports new/missing fields, type changes, status codes and statuses.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import vcr
+import yaml
+
+from step1x_edit import PollPolicy, Prediction, Step1XEdit
+from step1x_edit._spec_data import SPEC_VERSION
+from step1x_edit_api import Client
+from step1x_edit_api.models import BareError, ErrorEnvelope, PredictionEnvelope, UploadEnvelope
+
+from .drift import diff, shape, summarize
+from .scenarios import IMAGE, KEY_PLACEHOLDER, PNG, RECORDED_BASE, SCENARIOS, Scenario
+from .spec_check import response_problems
+
+CASSETTES = Path(__file__).resolve().parents[2] / "contracts" / "cassettes"
+IDS = [s.name for s in SCENARIOS]
+
+
+def _cassette(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))
+    return loaded
+
+
+def _body(response: dict[str, Any]) -> bytes:
+    string = response["body"]["string"]
+    return string.encode() if isinstance(string, str) else bytes(string)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_recorded_responses_conform_to_spec(scenario: Scenario) -> None:
+    interactions = _cassette(scenario.name)["interactions"]
+    assert interactions, "empty cassette"
+    for interaction in interactions:
+        request, response = interaction["request"], interaction["response"]
+        problems = response_problems(
+            request["method"],
+            httpx.URL(request["uri"]).path,
+            response["status"]["code"],
+            response["headers"],
+            _body(response),
+        )
+        assert not problems, problems
+
+
+def test_spec_check_names_the_json_path() -> None:
+    """The check has teeth: a broken body is reported with where it broke."""
+    body = json.dumps(
+        {"code": 200, "message": "success", "data": {"id": "a", "status": "completed", "timings": {"inference": "x"}}}
+    )
+    (problem,) = response_problems(
+        "GET", "/api/v3/predictions/a/result", 200, {"content-type": ["application/json"]}, body.encode()
+    )
+    assert "$.data.timings.inference" in problem
+    missing = json.dumps({"code": 200, "data": {"status": "completed"}})
+    (problem,) = response_problems(
+        "GET", "/api/v3/predictions/a/result", 200, {"content-type": ["application/json"]}, missing.encode()
+    )
+    assert "'id' is a required property" in problem
+    assert response_problems("GET", "/api/v3/predictions/a/result", 402, {}, b"{}") != []
+
+
+@pytest.fixture
+def replaying(request: pytest.FixtureRequest) -> Iterator[Any]:
+    scenario: Scenario = request.param
+    match_on = ["method", "path"] + (["query"] if scenario.replay == "webhook" else [])
+    player = vcr.VCR(record_mode="none", match_on=match_on)
+    with player.use_cassette(str(CASSETTES / f"{scenario.name}.yaml")) as cassette:
+        yield scenario, cassette
+
+
+def _generated_client() -> Client:
+    http = httpx.Client(base_url=RECORDED_BASE, headers={"Authorization": f"Bearer {KEY_PLACEHOLDER}"})
+    return Client(base_url=RECORDED_BASE).set_httpx_client(http)
+
+
+@pytest.mark.parametrize("replaying", SCENARIOS, ids=IDS, indirect=True)
+def test_generated_client_replays(replaying: Any) -> None:
+    scenario, cassette = replaying
+    scenario.record(_generated_client())  # the same calls that made the recording
+    assert cassette.all_played, f"{len(cassette.data) - cassette.play_count} recorded responses were not requested"
+    last = cassette.responses[-1]
+    status = last["status"]["code"]
+    parsed = json.loads(_body(last))
+    if status >= 400 or parsed.get("code", 200) != 200:
+        model: Any = BareError if "error" in parsed else ErrorEnvelope
+    else:
+        model = UploadEnvelope if scenario.replay == "upload" else PredictionEnvelope
+    assert model.from_dict(parsed).to_dict() is not None
+
+
+@pytest.mark.parametrize("replaying", SCENARIOS, ids=IDS, indirect=True)
+def test_step1x_edit_replays(replaying: Any, tmp_path: Path) -> None:
+    scenario, _ = replaying
+    poll = PollPolicy(first=0.001, factor=1.0, step=0.001, learn=False)
+    with Step1XEdit(api_key=KEY_PLACEHOLDER, base_url=RECORDED_BASE, max_retries=0, poll=poll) as client:
+
+        def run() -> Any:
+            if scenario.replay == "submit":
+                return client.submit("make the sky purple", IMAGE)
+            if scenario.replay == "webhook":
+                return client.submit("make the sky purple", IMAGE, webhook="https://hooks.example.com/step1x?k=a&b=c")
+            if scenario.replay == "edit":
+                return client.edit("make the sky purple", IMAGE, timeout=10)
+            if scenario.replay == "edit_sync":
+                return client.edit("make the sky purple", IMAGE, sync=True, timeout=10)
+            if scenario.replay == "edit_base64":
+                return client.edit("make the sky purple", IMAGE, base64_output=True, timeout=10)
+            if scenario.replay == "upload":
+                return client.upload(PNG, filename="photo.png")
+            recorded = _cassette(scenario.name)["interactions"][-1]["request"]["uri"]
+            prediction_id = httpx.URL(recorded).path.split("/")[-2]
+            return client.wait(prediction_id, timeout=10) if scenario.replay == "wait" else client.get(prediction_id)
+
+        if isinstance(scenario.expect, type):
+            with pytest.raises(scenario.expect) as info:
+                run()
+            assert type(info.value) is scenario.expect
+            assert getattr(info.value, "body", None) or getattr(info.value, "prediction", None) is not None
+            return
+        result = run()
+    if scenario.replay == "upload":
+        assert isinstance(result, str)
+        assert result.startswith("http")
+        return
+    assert isinstance(result, Prediction)
+    assert result.status == scenario.expect
+    assert re.fullmatch(r"[0-9a-f]{32}", result.id)
+    if scenario.replay == "edit_base64":
+        assert base64.b64decode(result.outputs[0]).startswith(b"\x89PNG")
+    if scenario.name == "extra_fields":
+        assert result.raw["queue_position"] == 3
+    if scenario.name == "result_lifecycle":
+        assert result.outputs
+        assert result.has_nsfw_contents == (False,) * len(result.outputs)
+
+
+def test_every_cassette_has_current_provenance() -> None:
+    provenance = json.loads((CASSETTES / "PROVENANCE.json").read_text())
+    assert set(provenance) == {p.stem for p in CASSETTES.glob("*.yaml")} == set(IDS)
+    stale = {name: entry["spec_version"] for name, entry in provenance.items() if entry["spec_version"] != SPEC_VERSION}
+    assert not stale, f"re-record with scripts/record-cassettes: recorded under older spec versions {stale}"
+    assert all(entry["source"] in {"sandbox", "live"} for entry in provenance.values())
+
+
+SECRET = re.compile(r"Bearer (?!<WAVESPEED_API_KEY>)\S{8,}|wsk_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}|sandbox-key")
+
+
+def test_no_secret_in_any_cassette() -> None:
+    leaks = [
+        f"{path.name}: {match.group(0)[:16]}..."
+        for path in CASSETTES.iterdir()
+        for match in SECRET.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not leaks
+
+
+def test_secret_scan_would_catch_a_key() -> None:
+    assert SECRET.search("authorization:\n  - Bearer 0123456789abcdef")
+    assert SECRET.search('"secret":"whsec_abcdefgh1234"')
+    assert not SECRET.search("Bearer <WAVESPEED_API_KEY>")
+
+
+def test_drift_differ_reports_each_kind_of_change() -> None:
+    committed = summarize(CASSETTES / "result_lifecycle.yaml")
+    fresh = json.loads(json.dumps(committed))
+    last = fresh[-1]
+    last["code"] = 202
+    last["status"] = "succeeded"
+    last["shape"]["$.data.priority"] = "string"
+    del last["shape"]["$.data.executionTime"]
+    last["shape"]["$.data.timings.inference"] = "number"
+    report = "\n".join(diff(committed, fresh))
+    assert "status code 200 -> 202" in report
+    assert "prediction status 'completed' -> 'succeeded'" in report
+    assert "new field $.data.priority (string)" in report
+    assert "missing field $.data.executionTime (was integer)" in report
+    assert "$.data.timings.inference changed type integer -> number" in report
+    assert diff(committed, committed) == []
+
+
+def test_shape_walks_nested_arrays() -> None:
+    assert shape({"a": [{"b": 1}], "c": None}) == {
+        "$": "object",
+        "$.a": "array",
+        "$.a[*]": "object",
+        "$.a[*].b": "integer",
+        "$.c": "null",
+    }
+
+
+@pytest.mark.live
+def test_live_api_has_not_drifted(tmp_path: Path) -> None:
+    """Re-record the live-safe scenarios against the real API and fail on drift (opt-in: --live)."""
+    import subprocess
+    import sys
+
+    from .drift import report
+
+    recorder = Path(__file__).with_name("recorder.py")
+    subprocess.run([sys.executable, str(recorder), "--live"], check=True)
+    names = [s.name for s in SCENARIOS if s.live]
+    text = report(CASSETTES, Path(__file__).resolve().parents[2] / ".drift" / "cassettes", names)
+    print(text)  # noqa: T201
+    assert "no drift" in text, text
