@@ -99,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         for t in s.targets:
             summary.append(f"| {s.title.split(':')[0]} | {t.name} | {t.target} | {t.measured} | {t.verdict} |")
     report = "\n".join(header) + "\n" + "\n".join(summary) + "\n\n" + "\n".join(s.markdown() for s in sections)
-    print(report)
+    # sys.__stdout__: the vendor SDK's print() calls are silenced with redirect_stdout from worker
+    # threads, and overlapping restores can leave sys.stdout pointing at a buffer.
+    out = sys.__stdout__ or sys.stdout
+    out.write(report + "\n")
+    out.flush()
     if args.write:
         (ROOT / "bench" / "RESULTS.md").write_text(report)
         print(f"[bench] wrote {os.path.relpath(ROOT / 'bench' / 'RESULTS.md')}", file=sys.stderr)
