@@ -294,6 +294,30 @@ class _Base:
             )
         return error
 
+    @staticmethod
+    def _save(prediction: Prediction, directory: Path, index: int, content: bytes, kind: str | None) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{prediction.id}-{index}{_extension(content, kind)}"
+        path.write_bytes(content)
+        return path
+
+    @staticmethod
+    def _fetched(prediction: Prediction, index: int, response: httpx.Response) -> tuple[bytes, str | None]:
+        if response.status_code >= 400:
+            raise APIStatusError(
+                f"download of output {index} failed: HTTP {response.status_code}",
+                status_code=response.status_code,
+                prediction_id=prediction.id,
+                body=response.text[:2000],
+            )
+        return response.content, response.headers.get("content-type")
+
+    @staticmethod
+    def _fetch_failed(prediction: Prediction, index: int, exc: httpx.TransportError) -> APIConnectionError:
+        return APIConnectionError(
+            f"download of output {index} failed: {type(exc).__name__}: {exc}", prediction_id=prediction.id
+        )
+
     def _schedule(self, learn: bool) -> Iterator[float]:
         return poll_times(self.poll, self._durations.value if learn else None)
 
@@ -539,17 +563,13 @@ class Step1XEdit(_Base):
 
     def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""
-        target = Path(directory)
-        target.mkdir(parents=True, exist_ok=True)
         paths = []
         for index, output in enumerate(prediction.outputs):
             if output.startswith(("http://", "https://")):
                 content, kind = self._fetch(prediction, index, output)
             else:
                 content, kind = _decode_base64_output(output), None
-            path = target / f"{prediction.id}-{index}{_extension(content, kind)}"
-            path.write_bytes(content)
-            paths.append(path)
+            paths.append(self._save(prediction, Path(directory), index, content, kind))
         return paths
 
     def _fetch(self, prediction: Prediction, index: int, url: str) -> tuple[bytes, str | None]:
@@ -563,17 +583,8 @@ class Step1XEdit(_Base):
         try:
             response = self._downloader.get(url)
         except httpx.TransportError as exc:
-            raise APIConnectionError(
-                f"download of output {index} failed: {type(exc).__name__}: {exc}", prediction_id=prediction.id
-            ) from exc
-        if response.status_code >= 400:
-            raise APIStatusError(
-                f"download of output {index} failed: HTTP {response.status_code}",
-                status_code=response.status_code,
-                prediction_id=prediction.id,
-                body=response.text[:2000],
-            )
-        return response.content, response.headers.get("content-type")
+            raise self._fetch_failed(prediction, index, exc) from exc
+        return self._fetched(prediction, index, response)
 
 
 class AsyncStep1XEdit(_Base):
@@ -735,17 +746,13 @@ class AsyncStep1XEdit(_Base):
 
     async def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""
-        target = Path(directory)
-        target.mkdir(parents=True, exist_ok=True)
         paths = []
         for index, output in enumerate(prediction.outputs):
             if output.startswith(("http://", "https://")):
                 content, kind = await self._fetch(prediction, index, output)
             else:
                 content, kind = _decode_base64_output(output), None
-            path = target / f"{prediction.id}-{index}{_extension(content, kind)}"
-            path.write_bytes(content)
-            paths.append(path)
+            paths.append(self._save(prediction, Path(directory), index, content, kind))
         return paths
 
     async def _fetch(self, prediction: Prediction, index: int, url: str) -> tuple[bytes, str | None]:
@@ -760,14 +767,5 @@ class AsyncStep1XEdit(_Base):
         try:
             response = await self._downloader.get(url)
         except httpx.TransportError as exc:
-            raise APIConnectionError(
-                f"download of output {index} failed: {type(exc).__name__}: {exc}", prediction_id=prediction.id
-            ) from exc
-        if response.status_code >= 400:
-            raise APIStatusError(
-                f"download of output {index} failed: HTTP {response.status_code}",
-                status_code=response.status_code,
-                prediction_id=prediction.id,
-                body=response.text[:2000],
-            )
-        return response.content, response.headers.get("content-type")
+            raise self._fetch_failed(prediction, index, exc) from exc
+        return self._fetched(prediction, index, response)
