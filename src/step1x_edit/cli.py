@@ -549,6 +549,9 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # Ctrl-C must always reach us (to print how to resume), even when a parent shell started
+    # this process in the background with SIGINT ignored, which Python would otherwise inherit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     app()
 
 
