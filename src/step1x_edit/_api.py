@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -53,8 +54,8 @@ from ._exceptions import (
     ServerError,
 )
 from ._models import Prediction
+from ._retry import describe_attempts, parse_retry_after
 from ._retry import last_response as _last_response
-from ._retry import parse_retry_after
 
 __all__ = [
     "get",
@@ -79,6 +80,17 @@ _HINTS = {
     413: "the file is too large; pass a URL instead",
     429: "rate limited; slow down or raise the account tier",
 }
+
+
+# The upload endpoint answers a file it cannot use with HTTP 200 and envelope code 500
+# ("Upload failed: invalid file type", in the vendor SDKs' fixtures) where its docs say 400:
+# that is the caller's input, not server trouble, so it becomes a BadRequestError.
+_BAD_FILE = re.compile(r"invalid file|file type|unsupported|not an image", re.IGNORECASE)
+_BAD_FILE_HINT = "the file is not one the API accepts (images: JPG, PNG, WebP, GIF, BMP, TIFF)"
+
+
+def _bad_file(operation: str, status: int, message: str) -> bool:
+    return operation == "upload" and status == 500 and _BAD_FILE.search(message) is not None
 
 
 def wrap(http: httpx.Client) -> GeneratedClient:
@@ -173,6 +185,8 @@ def _status_error(
     may_exist = operation == "submit" and status >= 500
     where = f"HTTP {http_status}" if http_status >= 400 else f"HTTP {http_status} with envelope code {status}"
     hint = _HINTS.get(status, "server error" if status >= 500 else "")
+    if _bad_file(operation, status, message):
+        status, hint = 400, _BAD_FILE_HINT
     text = f"{operation} failed ({where}): {message}"
     if hint:
         text += f" - {hint}"
@@ -221,7 +235,7 @@ def _transport_error(exc: httpx.TransportError, operation: str, prediction_id: s
     never_sent = isinstance(exc, _NEVER_SENT)
     may_exist = operation == "submit" and not never_sent
     kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    text = f"{operation} failed: {type(exc).__name__}: {exc or 'no detail'}"
+    text = f"{operation} failed: {type(exc).__name__}: {exc or 'no detail'}" + describe_attempts(exc)
     if may_exist:
         text += "; the request may have reached the server, so a task may exist: not resent"
     return kind(text, prediction_id=prediction_id, task_may_exist=may_exist)

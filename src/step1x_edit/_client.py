@@ -41,6 +41,7 @@ from ._exceptions import (
     DeadlineExceededError,
     InvalidParameterError,
     PredictionFailedError,
+    PredictionInterrupted,
     Step1XEditError,
 )
 from ._models import Prediction
@@ -99,13 +100,25 @@ def _read_upload(file: FileInput, filename: str | None = None) -> _Upload:
     elif isinstance(file, str | os.PathLike):
         path = Path(file)
         if not path.is_file():
-            raise InvalidParameterError("file", str(file), "an existing file")
+            raise InvalidParameterError("file", str(file), f"an existing file; {_not_a_file(path)}")
         content, name = path.read_bytes(), filename or path.name
     else:
         content = file.read()
         name = filename or Path(str(getattr(file, "name", "upload.bin"))).name
     kind = _sniff(content) or mimetypes.guess_type(name)[0] or "application/octet-stream"
     return _Upload(name, content, kind)
+
+
+def _not_a_file(path: Path) -> str:
+    """Why a local path cannot be read as a file, in the caller's words."""
+    try:
+        if path.is_dir():
+            return f"{path} is a directory"
+        if not path.exists():
+            return f"{path} does not exist"
+    except OSError as exc:  # e.g. a name too long for the file system
+        return f"{path} cannot be read: {exc.strerror}"
+    return f"{path} is not a regular file"
 
 
 _MAGIC = [
@@ -154,7 +167,29 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_API_PATH = "/api/v3"
+
+
+def _normalise_base_url(url: str) -> str:
+    """Suggest the scheme when it is missing; drop a trailing API path (``/api/v3``...) users often copy."""
+    head = url.split("/", 1)[0]
+    if "://" not in url:
+        host = head.rsplit(":", 1)[0] if head.count(":") == 1 else head
+        scheme = "http" if _is_loopback(host) else "https"
+        raise InvalidParameterError(
+            "base_url", url, f"a URL with its scheme: did you mean {scheme}://{url.rstrip('/')}?"
+        )
+    parsed = httpx.URL(url)
+    path = parsed.path.rstrip("/")
+    if _API_PATH in path:
+        before = path[: path.index(_API_PATH)]
+        log.debug("base_url %s: dropping %s (the client adds the API path itself)", url, path[len(before) :])
+        return str(parsed.copy_with(path=before or "/", query=None, fragment=None)).rstrip("/")
+    return url
+
+
 def _check_base_url(url: str) -> str:
+    url = _normalise_base_url(url)
     parsed = httpx.URL(url)
     if parsed.scheme == "https" or (parsed.scheme == "http" and _is_loopback(parsed.host)):
         return url.rstrip("/")
@@ -179,7 +214,13 @@ class _Base:
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
         if not key:
-            raise InvalidParameterError("api_key", None, f"pass api_key= or set {ENV_API_KEY}", show_value=False)
+            raise InvalidParameterError(
+                "api_key",
+                None,
+                f"pass api_key= or set {ENV_API_KEY}",
+                show_value=False,
+                message=f"no API key: pass api_key= to the client or set the {ENV_API_KEY} environment variable",
+            )
         self.base_url = _check_base_url(base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
         self.__api_key = key  # name-mangled and never printed
         if timeout is None or isinstance(timeout, int | float):
@@ -238,7 +279,10 @@ class _Base:
             given["image"] = _PLACEHOLDER_URL
         elif isinstance(image, os.PathLike) or (isinstance(image, str) and not image.startswith(_REMOTE_PREFIXES)):
             if not isinstance(image, str | os.PathLike) or not image or not Path(image).is_file():
-                raise InvalidParameterError("image", image, "an http(s) URL, a data: URI, or an existing local file")
+                problem = f"; {_not_a_file(Path(image))}" if isinstance(image, str | os.PathLike) and image else ""
+                raise InvalidParameterError(
+                    "image", image, f"an http(s) URL, a data: URI, or an existing local file{problem}"
+                )
             given["image"] = _PLACEHOLDER_URL
         else:
             given["image"] = image
@@ -258,7 +302,8 @@ class _Base:
         if prediction.status != previous:
             log.debug("prediction %s is %s", prediction.id, prediction.status)
             if on_status is not None:
-                on_status(prediction)
+                with _interruptible(prediction.id):
+                    on_status(prediction)
         return prediction.status
 
     @staticmethod
@@ -384,6 +429,29 @@ class _Poller:
             return None
         self.client._learn(self.learn, self.last_pending, elapsed)
         return self.client._finish(prediction)
+
+
+@contextmanager
+def _interruptible(prediction_id: str) -> Iterator[None]:
+    """Turn Ctrl-C into PredictionInterrupted carrying the id (still a KeyboardInterrupt)."""
+    try:
+        yield
+    except PredictionInterrupted:
+        raise
+    except KeyboardInterrupt as exc:
+        raise PredictionInterrupted(prediction_id) from exc
+
+
+@contextmanager
+def _cancel_note(prediction_id: str) -> Iterator[None]:
+    """A cancelled async wait (asyncio turns Ctrl-C into a cancellation) notes the prediction id."""
+    import asyncio
+
+    try:
+        yield
+    except asyncio.CancelledError as exc:
+        exc.add_note(f"prediction {prediction_id} carries on on the server: resume with wait({prediction_id!r})")
+        raise
 
 
 @contextmanager
@@ -551,15 +619,16 @@ class Step1XEdit(_Base):
         from . import _api
 
         poller = _Poller(self, prediction, deadline, started, on_status, learn)
-        while True:
-            _sleep(poller.delay())
-            try:
-                with _scope(deadline):
-                    current = _api.get(self._api(), poller.id)
-            except APIError as exc:
-                raise poller.failed(exc) from exc
-            if (final := poller.seen(current)) is not None:
-                return final
+        with _interruptible(poller.id):
+            while True:
+                _sleep(poller.delay())
+                try:
+                    with _scope(deadline):
+                        current = _api.get(self._api(), poller.id)
+                except APIError as exc:
+                    raise poller.failed(exc) from exc
+                if (final := poller.seen(current)) is not None:
+                    return final
 
     def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""
@@ -734,15 +803,16 @@ class AsyncStep1XEdit(_Base):
         from . import _api
 
         poller = _Poller(self, prediction, deadline, started, on_status, learn)
-        while True:
-            await _async_sleep(poller.delay())
-            try:
-                with _scope(deadline):
-                    current = await _api.get_async(self._api(), poller.id)
-            except APIError as exc:
-                raise poller.failed(exc) from exc
-            if (final := poller.seen(current)) is not None:
-                return final
+        with _interruptible(poller.id), _cancel_note(poller.id):
+            while True:
+                await _async_sleep(poller.delay())
+                try:
+                    with _scope(deadline):
+                        current = await _api.get_async(self._api(), poller.id)
+                except APIError as exc:
+                    raise poller.failed(exc) from exc
+                if (final := poller.seen(current)) is not None:
+                    return final
 
     async def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 ENV_API_KEY = "WAVESPEED_API_KEY"
 ENV_BASE_URL = "WAVESPEED_BASE_URL"
+ENV_WEBHOOK_SECRET = "WAVESPEED_WEBHOOK_SECRET"
 CLIENT_NAME = "step1x-edit"
 
 # Per-request timeouts (seconds). The overall deadline of edit()/wait() clips all of them.
@@ -21,6 +22,10 @@ DEFAULT_WAIT_TIMEOUT = 600.0
 DEFAULT_MAX_RETRIES = 5
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
+# A connection that cannot be opened (wrong host or port, server down) is retried at most this
+# often (backoff 0.5 s then 1 s), so a wrong base URL fails in about 1.5 s, not 14 s; a refused
+# connection to a loopback address is not retried at all (nothing listens on that port).
+MAX_CONNECT_RETRIES = 2
 # Honour server-directed delays (Retry-After) up to a minute; longer ones are clipped to this.
 MAX_RETRY_AFTER = 60.0
 

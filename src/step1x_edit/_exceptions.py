@@ -12,12 +12,14 @@ Step1XEditError
 │   │   ├── NotFoundError                      404
 │   │   ├── PayloadTooLargeError               413
 │   │   ├── RateLimitError                     429
-│   │   └── ServerError                        5xx
+│   │   └── ServerError                        5xx (alias InternalServerError, openai's name)
 │   ├── APIConnectionError                     could not talk to the server
 │   │   └── APITimeoutError                    one request timed out
 │   └── ContractViolationError                 the response broke the spec
 ├── PredictionFailedError                      the prediction ended failed / cancelled / timeout
 └── DeadlineExceededError (also TimeoutError)  the overall timeout passed
+
+PredictionInterrupted (a KeyboardInterrupt, not an Exception)  Ctrl-C while waiting
 ```
 
 Whenever a prediction id is known it is on the error (``prediction_id``), so a paid
@@ -40,11 +42,13 @@ __all__ = [
     "BadRequestError",
     "ContractViolationError",
     "DeadlineExceededError",
+    "InternalServerError",
     "InvalidParameterError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "PredictionFailedError",
+    "PredictionInterrupted",
     "RateLimitError",
     "ServerError",
     "Step1XEditError",
@@ -59,12 +63,14 @@ class Step1XEditError(Exception):
 class InvalidParameterError(Step1XEditError, ValueError):
     """Raised before any request when an argument is not allowed; nothing was sent."""
 
-    def __init__(self, field: str, value: Any, allowed: str, *, show_value: bool = True) -> None:
+    def __init__(
+        self, field: str, value: Any, allowed: str, *, show_value: bool = True, message: str | None = None
+    ) -> None:
         self.field = field
         self.value = value
         self.allowed = allowed
         shown = _short_repr(value) if show_value else "<hidden>"
-        super().__init__(f"{field}={shown} is not allowed: {allowed}")
+        super().__init__(message or f"{field}={shown} is not allowed: {allowed}")
 
 
 class WebhookVerificationError(Step1XEditError, ValueError):
@@ -157,6 +163,10 @@ class ServerError(APIStatusError):
     """Raised on 5xx once retries are used up (or not allowed, as for a submit)."""
 
 
+InternalServerError = ServerError
+"""openai's name for ServerError (the same class)."""
+
+
 class APIConnectionError(APIError):
     """Raised when no usable response arrived: connection refused, reset, or protocol error."""
 
@@ -191,6 +201,21 @@ class DeadlineExceededError(Step1XEditError, TimeoutError):
         self.prediction_id = prediction_id
         self.prediction = prediction
         super().__init__(message)
+
+
+class PredictionInterrupted(KeyboardInterrupt):
+    """Raised on Ctrl-C while edit()/wait() waited; the prediction carries on: ``wait(prediction_id)``.
+
+    A KeyboardInterrupt (so ``except KeyboardInterrupt`` and the interpreter's exit on Ctrl-C
+    work as usual), not an Exception (so ``except Exception`` does not swallow it).
+    """
+
+    def __init__(self, prediction_id: str) -> None:
+        self.prediction_id = prediction_id
+        super().__init__(
+            f"interrupted while waiting for prediction {prediction_id}; it carries on on the server: "
+            f"resume with client.wait({prediction_id!r}) or `step1x-edit wait {prediction_id}`"
+        )
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:

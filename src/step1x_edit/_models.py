@@ -33,6 +33,25 @@ class Prediction:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The ``data`` object exactly as received, unknown fields included."""
 
+    def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (lists, ISO 8601 time); ``raw=True`` adds the data as received."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "model": self.model,
+            "outputs": list(self.outputs),
+            "has_nsfw_contents": list(self.has_nsfw_contents),
+            "result_url": self.result_url,
+            "created_at": self.created_at.isoformat() if self.created_at is not None else None,
+            "error": self.error,
+            "task_code": self.task_code,
+            "inference_ms": self.inference_ms,
+            "execution_ms": self.execution_ms,
+        }
+        if raw:
+            data["raw"] = dict(self.raw)
+        return data
+
     @property
     def done(self) -> bool:
         """True once the status is terminal (completed, failed, cancelled, timeout, deleted)."""

@@ -23,11 +23,20 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._constants import DEFAULT_MAX_RETRIES, INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
+from ._constants import (
+    DEFAULT_MAX_RETRIES,
+    ENV_BASE_URL,
+    INITIAL_RETRY_DELAY,
+    MAX_CONNECT_RETRIES,
+    MAX_RETRY_AFTER,
+    MAX_RETRY_DELAY,
+)
 
 __all__ = [
     "CallScope",
     "RetryPolicy",
+    "connect_retries",
+    "describe_attempts",
     "parse_retry_after",
     "retry_delay",
     "should_retry",
@@ -47,6 +56,8 @@ class RetryPolicy:
     initial_delay: float = INITIAL_RETRY_DELAY
     max_delay: float = MAX_RETRY_DELAY
     max_retry_after: float = MAX_RETRY_AFTER
+    max_connect_retries: int = MAX_CONNECT_RETRIES
+    """Retries when the connection could not be opened (never more than ``max_retries``)."""
 
 
 # The one clock for deadlines and polling; tests replace it with a fake.
@@ -102,6 +113,65 @@ def should_retry(method: str, *, status: int | None = None, error: Exception | N
     if status is not None and status >= 500:
         return False, f"{status} on {method}: it may have been processed; not resent"
     return False, f"status {status} is final"
+
+
+def _refused(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    for _ in range(8):  # httpx -> httpcore -> OSError
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "refused" in str(error).lower()
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def connect_retries(policy: RetryPolicy, host: str, error: BaseException) -> int | None:
+    """How many retries a connection that could not be opened gets; None for other errors.
+
+    A wrong base URL should fail fast and clearly, so connect failures get a short budget
+    (``max_connect_retries``, 2 by default: about 1 s of backoff) instead of ``max_retries``,
+    and a refused connection to a loopback address gets none: nothing listens on that port.
+    """
+    if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        return None
+    if isinstance(error, httpx.ConnectError) and _is_loopback(host) and _refused(error):
+        return 0
+    return min(policy.max_retries, policy.max_connect_retries)
+
+
+ATTEMPTS_EXTENSION = "step1x_edit.attempts"
+
+
+def note_attempts(request: httpx.Request, attempts: int, started: float) -> None:
+    """Record on the request how many attempts were made, and since when (read by describe_attempts)."""
+    request.extensions[ATTEMPTS_EXTENSION] = (attempts, monotonic() - started)
+
+
+def describe_attempts(error: httpx.TransportError) -> str:
+    """Where a failed request went, how often and for how long, and for connect failures what to check."""
+    try:
+        request = error.request
+    except RuntimeError:  # raised outside an httpx client: nothing to add
+        return ""
+    attempts, elapsed = request.extensions.get(ATTEMPTS_EXTENSION, (1, 0.0))
+    url = request.url.copy_with(query=None)  # the query may carry a webhook URL: keep it out
+    plural = "attempt" if attempts == 1 else "attempts"
+    text = f" ({request.method} {url}: {attempts} {plural} over {elapsed:.1f} s)"
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        text += f"; is the server up and the base URL right? (base_url= or {ENV_BASE_URL})"
+    return text
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

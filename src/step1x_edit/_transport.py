@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from ._retry import RetryPolicy, current_scope, retry_delay, should_retry
+from ._retry import RetryPolicy, connect_retries, current_scope, monotonic, note_attempts, retry_delay, should_retry
 
 __all__ = ["AsyncRetryTransport", "RetryTransport"]
 
@@ -53,7 +53,8 @@ def _decide(
     error: Exception | None = None,
 ) -> float | None:
     """Seconds to sleep before the next attempt, or None to stop here."""
-    if attempt >= policy.max_retries:
+    connect_limit = connect_retries(policy, request.url.host, error) if error is not None else None
+    if attempt >= (policy.max_retries if connect_limit is None else connect_limit):
         return None
     status = response.status_code if response is not None else None
     retry, reason = should_retry(request.method, status=status, error=error)
@@ -92,7 +93,7 @@ class RetryTransport(httpx.BaseTransport):
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempt = 0
+        attempt, started = 0, monotonic()
         while True:
             _apply_scope(request)
             try:
@@ -103,6 +104,7 @@ class RetryTransport(httpx.BaseTransport):
             except httpx.TransportError as exc:
                 delay = _decide(request, attempt, self._policy, error=exc)
                 if delay is None:
+                    note_attempts(request, attempt + 1, started)
                     raise
             else:
                 delay = _decide(request, attempt, self._policy, response=response)
@@ -131,7 +133,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        attempt = 0
+        attempt, started = 0, monotonic()
         while True:
             _apply_scope(request)
             try:
@@ -140,6 +142,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             except httpx.TransportError as exc:
                 delay = _decide(request, attempt, self._policy, error=exc)
                 if delay is None:
+                    note_attempts(request, attempt + 1, started)
                     raise
             else:
                 delay = _decide(request, attempt, self._policy, response=response)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from ._exceptions import WebhookVerificationError
+from ._constants import ENV_WEBHOOK_SECRET
+from ._exceptions import InvalidParameterError, WebhookVerificationError
 from ._models import Prediction
 from ._spec_data import WEBHOOK_SIGNATURE
 
@@ -43,20 +45,54 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     raise WebhookVerificationError(f"missing {name} header")
 
 
+_RAW_BODY = "the raw request body (bytes or str) exactly as received: a parsed body cannot be verified"
+
+
+def _is_raw(value: object) -> bool:
+    return isinstance(value, bytes | bytearray | memoryview | str)
+
+
+def _has_signature(value: object) -> bool:
+    keys = value.keys() if isinstance(value, Mapping) else ()
+    return any(isinstance(key, str) and key.lower() == "webhook-signature" for key in keys)
+
+
+def _arguments(headers: object, body: object, secret: str | None) -> tuple[Mapping[str, str], bytes | str, str]:
+    """Accept openai's ``(payload, headers)`` order too; refuse a parsed body; default the secret."""
+    if _is_raw(headers) and not _is_raw(body):
+        headers, body = body, headers  # openai's unwrap(payload, headers) order
+    elif _has_signature(body) and not _has_signature(headers):
+        headers, body = body, headers  # (parsed body, headers): refused below, with the right message
+    if not isinstance(headers, Mapping) and not hasattr(headers, "items"):
+        raise InvalidParameterError("headers", headers, "the request's headers as a mapping (name -> value)")
+    if not _is_raw(body):
+        raise InvalidParameterError("body", body, _RAW_BODY)
+    raw = bytes(body) if isinstance(body, bytearray | memoryview) else body
+    assert isinstance(raw, bytes | str)
+    if secret is None:
+        secret = os.environ.get(ENV_WEBHOOK_SECRET)
+        if not secret:
+            raise WebhookVerificationError(f"no webhook secret: pass secret= or set {ENV_WEBHOOK_SECRET}")
+    return headers, raw, secret  # type: ignore[return-value]
+
+
 def verify_webhook(
     headers: Mapping[str, str],
     body: bytes | str,
-    secret: str,
+    secret: str | None = None,
     *,
     tolerance: float | None = DEFAULT_TOLERANCE,
     now: float | None = None,
 ) -> Prediction:
     """Check a delivery's signature and age; return the prediction it carries.
 
-    ``body`` must be the raw request body, byte for byte. ``tolerance`` is how many seconds
-    the timestamp may differ from now (None disables the check; the vendor recommends 300).
-    Raises WebhookVerificationError naming what failed.
+    ``body`` must be the raw request body, byte for byte; openai's ``(payload, headers)`` order
+    is accepted too. ``secret`` defaults to ``WAVESPEED_WEBHOOK_SECRET``. ``tolerance`` is how
+    many seconds the timestamp may differ from now (None disables the check; the vendor
+    recommends 300). Raises WebhookVerificationError naming what failed, InvalidParameterError
+    for a parsed body or headers that are not a mapping.
     """
+    headers, body, secret = _arguments(headers, body, secret)
     if not secret:
         raise WebhookVerificationError("empty webhook secret")
     webhook_id = _header(headers, "webhook-id")

@@ -67,8 +67,9 @@ def test_http_200_with_error_envelope_is_an_error(client: Step1XEdit, api: FakeA
 
 
 def test_http_200_upload_failure_envelope(client: Step1XEdit, api: FakeAPI) -> None:
+    # The vendor's envelope code 500 for a refused file is the caller's fault: a 400 (see test_new_user).
     api.on(UPLOAD, httpx.Response(200, json={"code": 500, "message": "Upload failed: invalid file type"}))
-    with pytest.raises(ServerError, match="invalid file type"):
+    with pytest.raises(BadRequestError, match="invalid file type"):
         client.upload(b"not an image")
 
 
