@@ -176,8 +176,12 @@ def _normalise_base_url(url: str) -> str:
     if "://" not in url:
         host = head.rsplit(":", 1)[0] if head.count(":") == 1 else head
         scheme = "http" if _is_loopback(host) else "https"
+        suggestion = f"{scheme}://{url.rstrip('/')}"
         raise InvalidParameterError(
-            "base_url", url, f"a URL with its scheme: did you mean {scheme}://{url.rstrip('/')}?"
+            "base_url",
+            url,
+            f"a URL with its scheme, e.g. {suggestion}",
+            message=f"base_url {url!r} has no scheme: did you mean {suggestion}?",
         )
     parsed = httpx.URL(url)
     path = parsed.path.rstrip("/")

@@ -33,10 +33,12 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
+from step1x_edit._install import install_hint
+
 try:
     import typer
-except ImportError as _exc:  # pragma: no cover - depends on the installed extras
-    sys.stderr.write("step1x-edit: the command line needs its extra: pip install 'step1x-edit[cli]'\n")
+except ImportError as _exc:  # depends on the installed extras (tested by hiding typer)
+    sys.stderr.write(f"step1x-edit: the command line needs its [cli] extra: {install_hint('cli')}\n")
     raise SystemExit(1) from _exc
 
 from step1x_edit import __version__
@@ -72,6 +74,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's plain help wraps long option names and defaults; rich's tables cut them at 80 columns.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -106,6 +110,19 @@ Timeout = Annotated[
 ]
 OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="Directory for the downloaded outputs.")]
 NoDownload = Annotated[bool, typer.Option("--no-download", help="Print output URLs instead of downloading them.")]
+Image = Annotated[str, typer.Option("--image", "-i", help="Local file (uploaded first) or http(s)/data: URL.")]
+Prompt = Annotated[str, typer.Option("--prompt", "-p", help="The edit instruction.")]
+Seed = Annotated[int | None, typer.Option(help="Seed for a reproducible edit (-1 = random).")]
+GuidanceScale = Annotated[float | None, typer.Option(help="How closely to follow the prompt.")]
+Steps = Annotated[int | None, typer.Option("--steps", help="Number of inference steps.")]
+NegativePrompt = Annotated[str | None, typer.Option(help="What the edit should avoid.")]
+Webhook = Annotated[
+    str | None,
+    typer.Option(help="URL the API POSTs the finished prediction to (verify it with verify-webhook)."),
+]
+Base64Output = Annotated[
+    bool, typer.Option("--base64-output", help="Ask for outputs as base64 data instead of URLs (not with --webhook).")
+]
 
 
 # -- output helpers ------------------------------------------------------------------------------
@@ -126,9 +143,18 @@ def _out(line: str) -> None:
     sys.stdout.flush()
 
 
+class _Failure(typer.Exit):
+    """A failure already reported on stderr; ``_errors`` adds the --json document."""
+
+    def __init__(self, code: Exit, message: str) -> None:
+        super().__init__(int(code))
+        self.code = code
+        self.message = message
+
+
 def _fail(code: Exit, message: str) -> NoReturn:
     _say(f"error: {message}")
-    raise typer.Exit(int(code))
+    raise _Failure(code, message)
 
 
 def _classify(exc: BaseException) -> Exit:
@@ -156,19 +182,49 @@ def _classify(exc: BaseException) -> Exit:
     return Exit.UNEXPECTED
 
 
+def _resume_command(pid: str, resume: list[str]) -> str:
+    import shlex
+
+    return shlex.join(["step1x-edit", "wait", pid, *resume])
+
+
+def _error_document(exc: BaseException | None, code: Exit, message: str, pid: str | None) -> dict[str, Any]:
+    """The --json answer of a failed command: the prediction as far as known, plus the failure."""
+    prediction = getattr(exc, "prediction", None)
+    data: dict[str, Any] = prediction.to_dict() if prediction is not None else {"id": pid, "status": None}
+    if prediction is None:
+        data["error"] = message
+    kind = type(exc).__name__ if exc is not None else "UsageError"
+    data["failure"] = {"type": kind, "message": message, "exit_code": int(code)}
+    return data
+
+
 @contextmanager
-def _errors(prediction_id: list[str] | None = None) -> Iterator[None]:
-    """Turn facade errors into one stderr line and an exit code (a traceback with --debug)."""
+def _errors(
+    prediction_id: list[str] | None = None, *, as_json: bool = False, resume: list[str] | None = None
+) -> Iterator[None]:
+    """Turn facade errors into one stderr line and an exit code (a traceback with --debug).
+
+    With ``as_json`` the failure is also one JSON document on stdout; ``resume`` holds the
+    options the ``step1x-edit wait`` hint must repeat (e.g. ``-o DIR``).
+    """
     try:
         yield
+    except _Failure as failure:
+        if as_json:
+            pid = prediction_id[0] if prediction_id else None
+            _out(json.dumps(_error_document(failure.__cause__, failure.code, failure.message, pid)))
+        raise
     except typer.Exit:
         raise
-    except KeyboardInterrupt:
-        pid = prediction_id[0] if prediction_id else None
+    except KeyboardInterrupt as exc:
+        pid = prediction_id[0] if prediction_id else getattr(exc, "prediction_id", None)
         if pid:
-            _say(f"Interrupted. The prediction {pid} carries on; resume with: step1x-edit wait {pid}")
+            _say(f"Interrupted. The prediction {pid} carries on; resume with: {_resume_command(pid, resume or [])}")
         else:
             _say("Interrupted.")
+        if as_json:
+            _out(json.dumps(_error_document(exc, Exit.INTERRUPTED, "interrupted", pid)))
         raise typer.Exit(int(Exit.INTERRUPTED)) from None
     except Exception as exc:
         if _state["debug"]:
@@ -179,8 +235,11 @@ def _errors(prediction_id: list[str] | None = None) -> Iterator[None]:
             message = f"{type(exc).__name__}: {message} (rerun with --debug for a traceback)"
         pid = getattr(exc, "prediction_id", None) or (prediction_id[0] if prediction_id else None)
         if code in (Exit.DEADLINE, Exit.SERVER) and pid:
-            message += f" (resume with: step1x-edit wait {pid})"
-        _fail(code, message)
+            message += f" (resume with: {_resume_command(pid, resume or [])})"
+        if as_json:
+            _out(json.dumps(_error_document(exc, code, message, pid)))
+        _say(f"error: {message}")
+        raise typer.Exit(int(code)) from None
 
 
 def _client(api_key: str | None, base_url: str | None, max_retries: int | None = None) -> Any:
@@ -194,28 +253,74 @@ def _client(api_key: str | None, base_url: str | None, max_retries: int | None =
     return Step1XEdit(api_key=api_key, **kwargs)
 
 
-def _prediction_dict(p: Any, files: list[Path] | None = None) -> dict[str, Any]:
-    from datetime import datetime
-
-    created = getattr(p, "created_at", None)
-    data: dict[str, Any] = {
-        "id": p.id,
-        "status": p.status,
-        "model": getattr(p, "model", None),
-        "outputs": list(getattr(p, "outputs", ()) or ()),
-        "has_nsfw_contents": list(getattr(p, "has_nsfw_contents", ()) or ()),
-        "error": getattr(p, "error", None) or None,
-        "task_code": getattr(p, "task_code", None),
-        "created_at": created.isoformat() if isinstance(created, datetime) else created,
-        "result_url": getattr(p, "result_url", None),
-    }
+def _prediction_dict(
+    p: Any, files: list[Path] | None = None, timings: dict[str, float] | None = None
+) -> dict[str, Any]:
+    data: dict[str, Any] = p.to_dict()
     if files is not None:
         data["files"] = [str(f) for f in files]
+    if timings is not None:
+        data["timings"] = {name: round(seconds, 3) for name, seconds in timings.items()}
     return data
 
 
 def _is_remote(image: str) -> bool:
     return image.startswith(("http://", "https://", "data:"))
+
+
+def _check_local_image(image: str) -> Path | None:
+    """The local file to upload (None for a URL); exit 2 naming the problem (missing, a directory...)."""
+    if _is_remote(image):
+        return None
+    path = Path(image)
+    try:
+        problem = (
+            "is a directory, not an image file"
+            if path.is_dir()
+            else "no such file"
+            if not path.exists()
+            else "not a regular file"
+            if not path.is_file()
+            else None
+        )
+    except OSError as exc:
+        problem = f"cannot be read: {exc.strerror}"
+    if problem is not None:
+        _fail(Exit.USAGE, f"{image}: {problem}")
+    return path
+
+
+class _Phases:
+    """Wall-clock seconds per phase of a command (upload, submit, wait, download, total)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.mark = self.started
+        self.seconds: dict[str, float] = {}
+
+    def done(self, phase: str) -> None:
+        now = time.monotonic()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self.mark
+        self.mark = now
+
+    def total(self) -> dict[str, float]:
+        return {**self.seconds, "total_s": time.monotonic() - self.started}
+
+
+class _Ticker:
+    """The status line's text, computed when drawn: the elapsed time keeps counting between polls."""
+
+    def __init__(self, prediction_id: str, clock: Any = time.monotonic) -> None:
+        self.prediction_id = prediction_id
+        self.clock = clock
+        self.started = clock()
+        self.status = "submitted"
+
+    def __str__(self) -> str:
+        return f"{self.prediction_id}: {self.status} ({self.clock() - self.started:.1f}s)"
+
+    def __rich__(self) -> str:
+        return str(self)
 
 
 class _StatusLine:
@@ -225,9 +330,11 @@ class _StatusLine:
         self.prediction_id = prediction_id
         self.started = time.monotonic()
         self.last: str | None = None
+        self.ticker = _Ticker(prediction_id)
         console = _err_console()
         self.live = console.is_terminal
-        self.status = console.status(f"{prediction_id}: submitted") if self.live else None
+        # rich redraws the spinner ~12 times a second, rendering the ticker afresh each time.
+        self.status = console.status(self.ticker) if self.live else None
 
     def __enter__(self) -> _StatusLine:
         if self.status is not None:
@@ -241,25 +348,27 @@ class _StatusLine:
     def __call__(self, prediction: Any) -> None:
         status = str(getattr(prediction, "status", prediction))
         elapsed = time.monotonic() - self.started
-        if self.status is not None:
-            self.status.update(f"{self.prediction_id}: {status} ({elapsed:.1f}s)")
-        elif status != self.last:
+        self.ticker.status = status
+        if self.status is None and status != self.last:
             _say(f"status: {status} ({elapsed:.1f}s)")
         self.last = status
 
 
-def _finish(client: Any, p: Any, out_dir: Path, no_download: bool, as_json: bool) -> None:
+def _finish(
+    client: Any, p: Any, out_dir: Path, no_download: bool, as_json: bool, phases: _Phases | None = None
+) -> None:
     if not p.succeeded:
-        if as_json:
-            _out(json.dumps(_prediction_dict(p)))
-        detail = f" (task code {p.task_code})" if getattr(p, "task_code", None) is not None else ""
-        _fail(Exit.FAILED, f"prediction {p.id} ended {p.status}: {p.error or 'no reason given'}{detail}")
+        from step1x_edit import PredictionFailedError
+
+        raise PredictionFailedError(p)
     files: list[Path] | None = None
     if not no_download:
         out_dir.mkdir(parents=True, exist_ok=True)
         files = list(client.download(p, out_dir))
+        if phases is not None:
+            phases.done("download_s")
     if as_json:
-        _out(json.dumps(_prediction_dict(p, files)))
+        _out(json.dumps(_prediction_dict(p, files, phases.total() if phases is not None else None)))
         return
     if files is None:
         for url in p.outputs:
@@ -268,6 +377,33 @@ def _finish(client: Any, p: Any, out_dir: Path, no_download: bool, as_json: bool
         for path in files:
             _out(str(path))
         _say(f"saved {len(files)} output(s) to {out_dir}")
+
+
+def _resume_options(ctx: typer.Context, output_dir: Path, no_download: bool) -> list[str]:
+    """The options `step1x-edit wait ID` must repeat to finish the job the same way."""
+    options: list[str] = []
+    if output_dir != Path():
+        options += ["-o", str(output_dir)]
+    if no_download:
+        options.append("--no-download")
+    # A base URL typed on the command line (one from the environment is still there next time).
+    base_url = ctx.params.get("base_url")
+    source = ctx.get_parameter_source("base_url")
+    if base_url and getattr(source, "name", None) == "COMMANDLINE":
+        options += ["--base-url", str(base_url)]
+    return options
+
+
+def _send(client: Any, phases: _Phases, path: Path | None, image: str, prompt: str, **options: Any) -> Any:
+    """Upload a local image, then submit; return the created prediction."""
+    if path is not None:
+        _say(f"uploading {image} ...")
+        image = client.upload(path)
+        phases.done("upload_s")
+    params = {name: value for name, value in options.items() if value is not None}
+    p = client.submit(prompt=prompt, image=image, **params)
+    phases.done("submit_s")
+    return p
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -289,15 +425,18 @@ def _main(
 
 @app.command()
 def edit(
-    image: Annotated[str, typer.Option("--image", "-i", help="Local file (uploaded first) or http(s)/data: URL.")],
-    prompt: Annotated[str, typer.Option("--prompt", "-p", help="The edit instruction.")],
-    seed: Annotated[int | None, typer.Option(help="Seed for a reproducible edit (-1 = random).")] = None,
-    guidance_scale: Annotated[float | None, typer.Option(help="How closely to follow the prompt.")] = None,
-    steps: Annotated[int | None, typer.Option("--steps", help="Number of inference steps.")] = None,
-    negative_prompt: Annotated[str | None, typer.Option(help="What the edit should avoid.")] = None,
+    ctx: typer.Context,
+    image: Image,
+    prompt: Prompt,
+    seed: Seed = None,
+    guidance_scale: GuidanceScale = None,
+    steps: Steps = None,
+    negative_prompt: NegativePrompt = None,
     output_dir: OutDir = Path(),
     timeout: Timeout = 600.0,
     sync: Annotated[bool, typer.Option("--sync", help="Ask the server to hold the request until done.")] = False,
+    webhook: Webhook = None,
+    base64_output: Base64Output = False,
     no_download: NoDownload = False,
     as_json: JsonOut = False,
     max_retries: MaxRetries = None,
@@ -307,25 +446,27 @@ def edit(
     """Edit an image: upload it if local, submit, wait, download the outputs.
 
     Prints the prediction id first (stdout), a live status line (stderr), then the saved paths.
+    With --json: one JSON document (the prediction, saved files and timings, or the failure).
     """
     pid: list[str] = []
-    with _errors(pid):
-        if not _is_remote(image):
-            path = Path(image)
-            if not path.is_file():
-                _fail(Exit.USAGE, f"no such file: {image}")
+    with _errors(pid, as_json=as_json, resume=_resume_options(ctx, output_dir, no_download)):
+        phases = _Phases()
+        path = _check_local_image(image)
         with _client(api_key, base_url, max_retries) as client:
-            if not _is_remote(image):
-                _say(f"uploading {image} ...")
-                image = client.upload(Path(image))
-            params: dict[str, Any] = {
-                "seed": seed,
-                "guidance_scale": guidance_scale,
-                "num_inference_steps": steps,
-                "negative_prompt": negative_prompt,
-            }
-            params = {k: v for k, v in params.items() if v is not None}
-            p = client.submit(prompt=prompt, image=image, sync=sync, **params)
+            p = _send(
+                client,
+                phases,
+                path,
+                image,
+                prompt,
+                seed=seed,
+                guidance_scale=guidance_scale,
+                num_inference_steps=steps,
+                negative_prompt=negative_prompt,
+                sync=sync or None,
+                webhook=webhook,
+                base64_output=base64_output or None,
+            )
             pid.append(p.id)
             if as_json:
                 _say(f"prediction {p.id}")
@@ -335,7 +476,51 @@ def edit(
                 with _StatusLine(p.id) as line:
                     line(p)
                     p = client.wait(p, timeout=timeout, on_status=line)
-            _finish(client, p, output_dir, no_download, as_json)
+            phases.done("wait_s")
+            _finish(client, p, output_dir, no_download, as_json, phases)
+
+
+@app.command()
+def submit(
+    image: Image,
+    prompt: Prompt,
+    seed: Seed = None,
+    guidance_scale: GuidanceScale = None,
+    steps: Steps = None,
+    negative_prompt: NegativePrompt = None,
+    webhook: Webhook = None,
+    base64_output: Base64Output = False,
+    as_json: JsonOut = False,
+    max_retries: MaxRetries = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Submit an edit and return at once: print the prediction id (then: step1x-edit wait ID).
+
+    A local image is uploaded first. With --webhook the API POSTs the result to that URL.
+    """
+    with _errors(as_json=as_json):
+        phases = _Phases()
+        path = _check_local_image(image)
+        with _client(api_key, base_url, max_retries) as client:
+            p = _send(
+                client,
+                phases,
+                path,
+                image,
+                prompt,
+                seed=seed,
+                guidance_scale=guidance_scale,
+                num_inference_steps=steps,
+                negative_prompt=negative_prompt,
+                webhook=webhook,
+                base64_output=base64_output or None,
+            )
+        if as_json:
+            _out(json.dumps(_prediction_dict(p, timings=phases.total())))
+        else:
+            _out(p.id)
+            _say(f"submitted; wait for it with: step1x-edit wait {p.id}")
 
 
 @app.command()
@@ -347,7 +532,7 @@ def get(
     base_url: BaseUrl = None,
 ) -> None:
     """Show a prediction's current status and outputs (one request)."""
-    with _errors([prediction_id]), _client(api_key, base_url, max_retries) as client:
+    with _errors([prediction_id], as_json=as_json), _client(api_key, base_url, max_retries) as client:
         p = client.get(prediction_id)
         if as_json:
             _out(json.dumps(_prediction_dict(p)))
@@ -362,6 +547,7 @@ def get(
 
 @app.command()
 def wait(
+    ctx: typer.Context,
     prediction_id: Annotated[str, typer.Argument(metavar="ID", help="The prediction id.")],
     output_dir: OutDir = Path(),
     timeout: Timeout = 600.0,
@@ -373,13 +559,15 @@ def wait(
 ) -> None:
     """Wait for a prediction to finish, then download its outputs."""
     with (
-        _errors([prediction_id]),
+        _errors([prediction_id], as_json=as_json, resume=_resume_options(ctx, output_dir, no_download)),
         _client(api_key, base_url, max_retries) as client,
         _StatusLine(prediction_id) as line,
     ):
+        phases = _Phases()
         p = client.wait(prediction_id, timeout=timeout, on_status=line)
         line.__exit__()
-        _finish(client, p, output_dir, no_download, as_json)
+        phases.done("wait_s")
+        _finish(client, p, output_dir, no_download, as_json, phases)
 
 
 @app.command()
@@ -391,9 +579,8 @@ def upload(
     base_url: BaseUrl = None,
 ) -> None:
     """Upload a file; print the download URL to pass as --image."""
-    with _errors():
-        if not path.is_file():
-            _fail(Exit.USAGE, f"no such file: {path}")
+    with _errors(as_json=as_json):
+        _check_local_image(str(path))
         with _client(api_key, base_url, max_retries) as client:
             url = client.upload(path)
         _out(json.dumps({"download_url": url}) if as_json else url)
