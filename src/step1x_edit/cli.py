@@ -691,7 +691,7 @@ def sandbox(
     try:
         from step1x_edit.sandbox import Fault, SandboxConfig, serve
     except ImportError:
-        _fail(Exit.UNEXPECTED, "the sandbox needs its extra: pip install 'step1x-edit[sandbox]'")
+        _fail(Exit.UNEXPECTED, f"the sandbox needs its [sandbox] extra: {install_hint('sandbox')}")
     try:
         faults = [Fault.parse(spec) for spec in fault or []]
     except ValueError as exc:

@@ -1,6 +1,6 @@
 """A local stand-in for WaveSpeedAI's Step1X-Edit API, built from ``openapi/step1x-edit.yaml``.
 
-Install with ``pip install 'step1x-edit[sandbox]'``. It implements every path of the spec with
+Install with ``pip install -e '.[sandbox]'`` in a clone (README, Install). It implements every path of the spec with
 the real API's behaviour (bearer auth, validation, the created → processing → completed
 lifecycle, uploads, sync mode with the 5004 timeout, base64 outputs, signed webhooks to loopback
 hosts, rate limiting) plus scripted faults for tests.
