@@ -319,8 +319,10 @@ class _Ticker:
     def __str__(self) -> str:
         return f"{self.prediction_id}: {self.status} ({self.clock() - self.started:.1f}s)"
 
-    def __rich__(self) -> str:
-        return str(self)
+    def __rich__(self) -> Any:
+        from rich.text import Text
+
+        return Text(str(self))  # plain text: a status string is never read as markup
 
 
 class _StatusLine:

@@ -290,8 +290,32 @@ def test_status_line_keeps_counting_between_polls() -> None:
     now = [100.0]
     ticker = _Ticker("abc", clock=lambda: now[0])
     ticker.status = "processing"
-    first = str(ticker.__rich__())
+    first = ticker.__rich__().plain
     now[0] += 2.5  # no new poll result, only time passing
-    second = str(ticker.__rich__())
+    second = ticker.__rich__().plain
     assert first == "abc: processing (0.0s)"
     assert second == "abc: processing (2.5s)"
+
+
+def test_status_line_is_redrawn_without_new_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the spinner redraws the ticker by itself: the time moves with no poll result."""
+    import io
+    import itertools
+
+    from rich.console import Console
+
+    from step1x_edit import Prediction, cli
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "_err_console", lambda: Console(file=buffer, force_terminal=True, width=80))
+    line = cli._StatusLine("abc")
+    ticks = itertools.count()
+    line.ticker.clock, line.ticker.started = lambda: float(next(ticks)), 0.0
+    shown: set[str] = set()
+    with line:
+        line(Prediction(id="abc", status="processing"))  # the only status report
+        deadline = time.monotonic() + 20
+        while len(shown) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            shown = set(re.findall(r"abc: processing \((\d+\.\d)s\)", buffer.getvalue()))
+    assert len(shown) >= 3, buffer.getvalue()
