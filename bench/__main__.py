@@ -24,6 +24,7 @@ BENCHMARKS = {
     "polling": "bench.polling",
     "deadline": "bench.deadline",
     "concurrency": "bench.concurrency",
+    "connect": "bench.connect",
 }
 
 
