@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import logging
 import mimetypes
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar
 
 import httpx
 
@@ -458,6 +459,41 @@ def _cancel_note(prediction_id: str) -> Iterator[None]:
         raise
 
 
+_S = TypeVar("_S")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _id_of(prediction: str | Prediction) -> str:
+    return prediction.id if isinstance(prediction, Prediction) else str(prediction)
+
+
+def _names_prediction_on_interrupt(
+    method: Callable[Concatenate[_S, str | Prediction, _P], _R],
+) -> Callable[Concatenate[_S, str | Prediction, _P], _R]:
+    """Ctrl-C inside a wait becomes PredictionInterrupted carrying the prediction id."""
+
+    @functools.wraps(method)
+    def wrapper(self: _S, prediction: str | Prediction, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _interruptible(_id_of(prediction)):
+            return method(self, prediction, *args, **kwargs)
+
+    return wrapper
+
+
+def _names_prediction_on_cancel(
+    method: Callable[Concatenate[_S, str | Prediction, _P], Coroutine[Any, Any, _R]],
+) -> Callable[Concatenate[_S, str | Prediction, _P], Coroutine[Any, Any, _R]]:
+    """The async twin: Ctrl-C raised inside, or a cancellation, names the prediction id."""
+
+    @functools.wraps(method)
+    async def wrapper(self: _S, prediction: str | Prediction, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _interruptible(_id_of(prediction)), _cancel_note(_id_of(prediction)):
+            return await method(self, prediction, *args, **kwargs)
+
+    return wrapper
+
+
 @contextmanager
 def _scope(deadline: float | None, read_timeout: float | None = None) -> Iterator[None]:
     token = current_scope.set(CallScope(deadline=deadline, read_timeout=read_timeout))
@@ -611,6 +647,7 @@ class Step1XEdit(_Base):
             return self._finish(prediction)
         return self._wait(prediction, deadline, _monotonic(), on_status, learn=False)
 
+    @_names_prediction_on_interrupt
     def _wait(
         self,
         prediction: str | Prediction,
@@ -623,16 +660,15 @@ class Step1XEdit(_Base):
         from . import _api
 
         poller = _Poller(self, prediction, deadline, started, on_status, learn)
-        with _interruptible(poller.id):
-            while True:
-                _sleep(poller.delay())
-                try:
-                    with _scope(deadline):
-                        current = _api.get(self._api(), poller.id)
-                except APIError as exc:
-                    raise poller.failed(exc) from exc
-                if (final := poller.seen(current)) is not None:
-                    return final
+        while True:
+            _sleep(poller.delay())
+            try:
+                with _scope(deadline):
+                    current = _api.get(self._api(), poller.id)
+            except APIError as exc:
+                raise poller.failed(exc) from exc
+            if (final := poller.seen(current)) is not None:
+                return final
 
     def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""
@@ -795,6 +831,7 @@ class AsyncStep1XEdit(_Base):
             return self._finish(prediction)
         return await self._wait(prediction, deadline, _monotonic(), on_status, learn=False)
 
+    @_names_prediction_on_cancel
     async def _wait(
         self,
         prediction: str | Prediction,
@@ -807,16 +844,15 @@ class AsyncStep1XEdit(_Base):
         from . import _api
 
         poller = _Poller(self, prediction, deadline, started, on_status, learn)
-        with _interruptible(poller.id), _cancel_note(poller.id):
-            while True:
-                await _async_sleep(poller.delay())
-                try:
-                    with _scope(deadline):
-                        current = await _api.get_async(self._api(), poller.id)
-                except APIError as exc:
-                    raise poller.failed(exc) from exc
-                if (final := poller.seen(current)) is not None:
-                    return final
+        while True:
+            await _async_sleep(poller.delay())
+            try:
+                with _scope(deadline):
+                    current = await _api.get_async(self._api(), poller.id)
+            except APIError as exc:
+                raise poller.failed(exc) from exc
+            if (final := poller.seen(current)) is not None:
+                return final
 
     async def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
         """Save every output into ``directory``; URLs are fetched without the API key."""

@@ -604,7 +604,7 @@ def verify_webhook(
     as_json: JsonOut = False,
 ) -> None:
     """Check a webhook delivery's signature; print the verified prediction (exit 9 if it fails)."""
-    with _errors():
+    with _errors(as_json=as_json):
         if not secret:
             _fail(Exit.USAGE, "no secret: set WAVESPEED_WEBHOOK_SECRET (or pass --secret)")
         raw = sys.stdin.buffer.read() if body == "-" else _read_file(Path(body))
