@@ -102,7 +102,10 @@ def _read_upload(file: FileInput, filename: str | None = None) -> _Upload:
         path = Path(file)
         if not path.is_file():
             raise InvalidParameterError("file", str(file), f"an existing file; {_not_a_file(path)}")
-        content, name = path.read_bytes(), filename or path.name
+        try:
+            content, name = path.read_bytes(), filename or path.name
+        except OSError as exc:  # e.g. permission denied: the caller's file, not a server fault
+            raise InvalidParameterError("file", str(file), f"a readable file; {path}: {exc.strerror}") from None
     else:
         content = file.read()
         name = filename or Path(str(getattr(file, "name", "upload.bin"))).name

@@ -324,6 +324,23 @@ def test_a_missing_image_says_so(client: Step1XEdit, api: FakeAPI, tmp_path: Pat
     assert api.requests == []
 
 
+def test_an_unreadable_image_is_an_input_error(
+    client: Step1XEdit, api: FakeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = tmp_path / "locked.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+
+    def denied(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod does not stop root, who runs CI here
+    with pytest.raises(InvalidParameterError, match="Permission denied"):
+        client.edit("x", str(image))
+    with pytest.raises(InvalidParameterError, match="Permission denied"):
+        client.upload(image)
+    assert api.requests == []
+
+
 @pytest.mark.parametrize(
     "message",
     ["Upload failed: invalid file type", "unsupported file format", "Invalid file"],
