@@ -8,6 +8,7 @@ traffic leaves the machine).
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -52,7 +53,7 @@ def _cli(base: str) -> Callable[[], object]:
     def call() -> object:
         result = subprocess.run(
             [cli, "get", PID],
-            env={"WAVESPEED_API_KEY": "bench-key", "WAVESPEED_BASE_URL": base, "PATH": "/usr/bin:/bin"},
+            env={**os.environ, "WAVESPEED_API_KEY": "bench-key", "WAVESPEED_BASE_URL": base},
             capture_output=True,
             text=True,
             timeout=120,

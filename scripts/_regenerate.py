@@ -136,7 +136,12 @@ def build(out: Path) -> tuple[Path, Path]:
 
 
 def _files(directory: Path) -> set[str]:
-    return {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+    # Bytecode caches appear whenever the package runs (and git ignores them): not drift.
+    return {
+        p.relative_to(directory).as_posix()
+        for p in directory.rglob("*")
+        if p.is_file() and "__pycache__" not in p.relative_to(directory).parts
+    }
 
 
 def compare(fresh: Path, committed: Path, label: str) -> list[str]:

@@ -91,3 +91,12 @@ def test_regenerating_the_copy_clears_the_drift(tree_copy: Path) -> None:
 
 def test_generated_package_is_typed() -> None:
     assert (ROOT / "generated" / "step1x_edit_api" / "py.typed").is_file()
+
+
+def test_bytecode_caches_are_not_drift(tree_copy: Path) -> None:
+    """Running the package without PYTHONDONTWRITEBYTECODE (e.g. ./scripts/demo) leaves __pycache__."""
+    cache = tree_copy / "generated" / "step1x_edit_api" / "__pycache__"
+    cache.mkdir()
+    (cache / "client.cpython-311.pyc").write_bytes(b"\x00")
+    result = _run_check(tree_copy)
+    assert result.returncode == 0, result.stderr
