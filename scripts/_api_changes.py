@@ -74,7 +74,10 @@ def _params(func: griffe.Function) -> str:
             text = f"**{param.name}"
         if param.annotation is not None:
             text += f": {param.annotation}"
-        if param.default is not None and kind not in (griffe.ParameterKind.var_positional, griffe.ParameterKind.var_keyword):
+        if param.default is not None and kind not in (
+            griffe.ParameterKind.var_positional,
+            griffe.ParameterKind.var_keyword,
+        ):
             text += f" = {param.default}" if param.annotation is not None else f"={param.default}"
         parts.append(text)
         previous_kind = kind
@@ -187,7 +190,11 @@ def _write_tree(text: str, directory: Path) -> list[str]:
             current.append(line)
     for name, (is_package, body) in sections.items():
         parts = name.split(".")
-        path = directory.joinpath(*parts, "__init__.py") if is_package else directory.joinpath(*parts[:-1], parts[-1] + ".py")
+        path = (
+            directory.joinpath(*parts, "__init__.py")
+            if is_package
+            else directory.joinpath(*parts[:-1], parts[-1] + ".py")
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(body) + "\n", encoding="utf-8")
     tops = [name for name in sections if "." not in name]

@@ -37,8 +37,8 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _api_changes  # noqa: E402  (sits next to this script)
-import _spec_changes  # noqa: E402
+import _api_changes  # sits next to this script
+import _spec_changes
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "step1x-edit.yaml"
@@ -218,7 +218,9 @@ class Report:
         # The generated client follows the spec's version; step1x_edit follows pyproject's.
         self.client_breaks = [b for b in api_breaks if b.package == PACKAGE]
         self.layer_breaks = [b for b in api_breaks if b.package != PACKAGE]
-        breaking = [f"{c.id} {c.where}{' ' + c.field if c.field else ''}" for c in _spec_changes.iter_breaking(self.changes)]
+        breaking = [
+            f"{c.id} {c.where}{' ' + c.field if c.field else ''}" for c in _spec_changes.iter_breaking(self.changes)
+        ]
         breaking += [f"python-{b.kind} {b.path}" for b in self.client_breaks]
         self.breaking = breaking
         self.verdict = _spec_changes.version_verdict(self.old_version, self.new_version, breaking)
@@ -231,7 +233,9 @@ class Report:
     def lines(self) -> list[str]:
         baseline = RELEASED_SPEC.relative_to(ROOT).as_posix()
         if not self.has_baseline:
-            return [f"No baseline in {RELEASED.relative_to(ROOT)}: {self.new_version} will be recorded as the first release."]
+            return [
+                f"No baseline in {RELEASED.relative_to(ROOT)}: {self.new_version} will be recorded as the first release."
+            ]
         head = f"Changes from the released spec {self.old_version} ({baseline}) to {self.new_version} ({SPEC.relative_to(ROOT)}):"
         out = [head]
         out += _spec_changes.render(self.changes) or ["  none in operations, parameters or fields."]
@@ -247,11 +251,15 @@ class Report:
         infos = sum(1 for c in self.changes if c.level == "info")
         out.append(f"Summary: {errors} breaking (err), {warnings} warn, {infos} info.")
         if self.verdict.ok and errors:
-            out.append(f"Version: {self.old_version} -> {self.new_version}, a major bump: the breaking changes are allowed.")
+            out.append(
+                f"Version: {self.old_version} -> {self.new_version}, a major bump: the breaking changes are allowed."
+            )
         elif self.verdict.ok and not self.released:
             out.append(f"Version: {self.old_version} -> {self.new_version}.")
         elif self.verdict.ok and self.changes:
-            out.append(f"Version: still {self.new_version}; nothing breaking, so no bump is required (listed as Unreleased).")
+            out.append(
+                f"Version: still {self.new_version}; nothing breaking, so no bump is required (listed as Unreleased)."
+            )
         return out
 
     def entry(self) -> list[str]:
@@ -300,7 +308,9 @@ def expected_changelog(report: Report, current: str) -> str:
     head, _, released = _split_changelog(current) if current else (CHANGELOG_HEAD, [], "")
     parts = [head.rstrip("\n") + "\n"]
     if not report.has_baseline:
-        parts.append("\n".join([f"## {report.new_version}", "", *_first_release_entry(report.new_spec)]).rstrip("\n") + "\n")
+        parts.append(
+            "\n".join([f"## {report.new_version}", "", *_first_release_entry(report.new_spec)]).rstrip("\n") + "\n"
+        )
     elif not report.released:
         parts.append("\n".join([f"## {report.new_version}", "", *report.entry()]).rstrip("\n") + "\n")
     elif report.changes or report.client_breaks:

@@ -46,6 +46,9 @@ STRICTER = {
     "request-property-removed": "the client rejects fields the spec does not list, so callers passing it fail",
 }
 DOC_KEYS = {"description", "summary", "title", "x-status", "x-source", "x-note", "example", "examples"}
+# Extensions the client acts on (read into _spec_data.py): a change there changes behaviour.
+# Every other x- extension (x-status, x-facts, x-rule, ...) is documentation.
+BEHAVIOUR_EXTENSIONS = {"x-observed", "x-terminal", "x-successful", "x-sync-timeout-code", "x-signature"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -90,7 +93,27 @@ class Node:
     required: frozenset[str] = frozenset()
     items: Node | None = None
     extra: Node | None = None  # additionalProperties as a schema
-    conditionals: list[tuple[str, Node]] = field(default_factory=list)
+    conditionals: list[Conditional] = field(default_factory=list)
+
+
+@dataclass
+class Conditional:
+    """An if/then (or the else of one): ``layer`` applies when the ``if`` schema matches."""
+
+    label: str
+    layer: Node
+    if_types: frozenset[str] | None  # the if schema's own type, if any
+    if_required: frozenset[str]
+    if_narrows: bool  # the if schema tests values (properties, enum, ...), not just shape
+
+    def implied_by(self, node: Node) -> bool:
+        """True when every instance of ``node`` matches the ``if``: the layer always applies."""
+        if self.if_narrows or self.label.startswith("unless"):
+            return False
+        shape_ok = self.if_types is None or (
+            node.types is not None and bool(node.types) and node.types <= self.if_types
+        )
+        return shape_ok and self.if_required <= node.required
 
 
 BOUND_KEYS = (
@@ -159,10 +182,10 @@ def normalize(schema: Any, spec: dict[str, Any], _stack: tuple[str, ...] = ()) -
     if "default" in schema:
         node.default, node.has_default = schema["default"], True
     for key, value in schema.items():
-        if key in DOC_KEYS:
-            node.doc[key] = value
-        elif key.startswith("x-"):
+        if key in BEHAVIOUR_EXTENSIONS:
             node.ext[key] = value
+        elif key in DOC_KEYS or key.startswith("x-"):
+            node.doc[key] = value
     for name, sub in (schema.get("properties") or {}).items():
         node.properties[name] = normalize(sub, spec, stack)
     node.required = frozenset(schema.get("required") or ())
@@ -176,13 +199,18 @@ def normalize(schema: Any, spec: dict[str, Any], _stack: tuple[str, ...] = ()) -
     elif extra is False:
         node.bounds["additionalProperties"] = False
     if "if" in schema:
-        condition = _condition(_deref(schema["if"], spec))
-        if "then" in schema:
-            node.conditionals.append((f"if {condition}", normalize(schema["then"], spec, stack)))
-        if "else" in schema:
-            node.conditionals.append((f"unless {condition}", normalize(schema["else"], spec, stack)))
+        test = _deref(schema["if"], spec)
+        condition = _condition(test)
+        raw = test.get("type")
+        if_types = None if raw is None else frozenset({raw} if isinstance(raw, str) else set(raw)) - {"null"}
+        if_required = frozenset(test.get("required") or ())
+        narrows = any(not (k in {"type", "required"} or k in DOC_KEYS or k.startswith("x-")) for k in test)
+        for key, label in (("then", f"if {condition}"), ("else", f"unless {condition}")):
+            if key in schema:
+                layer = normalize(schema[key], spec, stack)
+                node.conditionals.append(Conditional(label, layer, if_types, if_required, narrows))
     for branch in schema.get("allOf") or ():
-        node = _intersect(node, normalize(branch, spec, stack))
+        node = _intersect(node, normalize(branch, spec, stack), keep_doc_of_first=True)
     for key in ("anyOf", "oneOf"):
         if schema.get(key):
             branches = [normalize(b, spec, stack) for b in schema[key]]
@@ -220,7 +248,7 @@ def _intersect(a: Node, b: Node, *, keep_doc_of_first: bool = False) -> Node:
     enum = a.enum if b.enum is None else b.enum if a.enum is None else a.enum & b.enum
     bounds = dict(a.bounds)
     for key, value in b.bounds.items():
-        if key not in bounds:
+        if key not in bounds or bounds[key] == value:
             bounds[key] = value
         elif key in LOWER:
             bounds[key] = max(bounds[key], value)
@@ -234,7 +262,9 @@ def _intersect(a: Node, b: Node, *, keep_doc_of_first: bool = False) -> Node:
     doc = {**b.doc, **a.doc} if keep_doc_of_first else {**a.doc, **b.doc}
     return Node(
         types=types,
-        nullable=a.nullable and b.nullable if (a.types is not None and b.types is not None) else a.nullable or b.nullable,
+        nullable=a.nullable and b.nullable
+        if (a.types is not None and b.types is not None)
+        else a.nullable or b.nullable,
         enum=enum,
         bounds=bounds,
         default=a.default if a.has_default else b.default,
@@ -251,13 +281,13 @@ def _intersect(a: Node, b: Node, *, keep_doc_of_first: bool = False) -> Node:
 
 def _unite(a: Node, b: Node) -> Node:
     """Either schema applies (anyOf / oneOf)."""
-    types = None if a.types is None or b.types is None else a.types | b.types
-    enum = None if a.enum is None or b.enum is None else a.enum | b.enum
     # A branch that is only "null" widens nothing but nullability.
     if a.types == frozenset() and a.nullable:
-        types, enum = b.types, b.enum
-    elif b.types == frozenset() and b.nullable:
-        types, enum = a.types, a.enum
+        return replace(b, nullable=True, doc={**b.doc, **a.doc})
+    if b.types == frozenset() and b.nullable:
+        return replace(a, nullable=True, doc={**b.doc, **a.doc})
+    types = None if a.types is None or b.types is None else a.types | b.types
+    enum = None if a.enum is None or b.enum is None else a.enum | b.enum
     bounds = {}
     for key in a.bounds.keys() & b.bounds.keys():
         if key in LOWER:
@@ -294,8 +324,22 @@ class Flat:
     required: bool
 
 
+def _apply_implied(node: Node) -> Node:
+    """Fold in the conditional layers whose ``if`` every instance matches (``if: {type: object}``)."""
+    while True:
+        implied = [c for c in node.conditionals if c.implied_by(node)]
+        if not implied:
+            return node
+        rest = [c for c in node.conditionals if c not in implied]
+        base = replace(node, conditionals=rest)
+        for conditional in implied:
+            base = _intersect(base, conditional.layer, keep_doc_of_first=True)
+        node = base
+
+
 def flatten(node: Node, path: str = "", when: str = "", required: bool = True) -> dict[str, Flat]:
     """Every field of a schema by JSON path; conditional layers get a ``[if ...]`` suffix."""
+    node = _apply_implied(node)
     suffix = f" [{when}]" if when else ""
     out: dict[str, Flat] = {path + suffix: Flat(node, required)}
     prefix = f"{path}." if path else ""
@@ -305,7 +349,8 @@ def flatten(node: Node, path: str = "", when: str = "", required: bool = True) -
         out.update(flatten(node.items, f"{path}[]", when, True))
     if node.extra is not None:
         out.update(flatten(node.extra, f"{prefix}*", when, False))
-    for label, layer in node.conditionals:
+    for conditional in node.conditionals:
+        label, layer = conditional.label, conditional.layer
         condition = f"{when} and {label}" if when else label
         layer_fields = flatten(layer, path, condition, required)
         # The layer's own root only matters for what it adds; its fields carry the rest.
@@ -399,7 +444,12 @@ def _compare_field(e: _Emitter, path: str, old: Flat, new: Flat, *, request: boo
     _compare_enum(e, shown, o, n, request=request)
     _compare_bounds(e, shown, o, n, request=request)
     if request and (o.has_default, o.default) != (n.has_default, n.default):
-        e.add("default-value-changed", INFO, shown, f"{_show(o.default, o.has_default)} -> {_show(n.default, n.has_default)}")
+        e.add(
+            "default-value-changed",
+            INFO,
+            shown,
+            f"{_show(o.default, o.has_default)} -> {_show(n.default, n.has_default)}",
+        )
     for key in sorted(o.doc.keys() | n.doc.keys()):
         if o.doc.get(key) != n.doc.get(key):
             e.add(f"{key.removeprefix('x-')}-changed", INFO, shown, _brief(o.doc.get(key), n.doc.get(key)), docs=True)
@@ -425,10 +475,12 @@ def _compare_enum(e: _Emitter, shown: str, o: Node, n: Node, *, request: bool) -
         return
     if o.enum is None:
         assert n.enum is not None
-        e.add("became-enum", ERR if request else INFO, shown, "allowed: " + ", ".join(map(str, sorted(n.enum, key=str))))
+        e.add(
+            "became-enum", ERR if request else INFO, shown, "allowed: " + ", ".join(map(str, sorted(n.enum, key=str)))
+        )
         return
     if n.enum is None:
-        e.add("enum-unset" if request else "enum-unset", INFO if request else WARN, shown)
+        e.add("enum-unset", INFO if request else WARN, shown)
         return
     for value in sorted(o.enum - n.enum, key=str):
         e.add("enum-value-removed", ERR if request else INFO, shown, f"{value!r}")
@@ -503,10 +555,6 @@ def compare_schemas(
             "response-property-optional-property"
         ):
             out[index] = replace(change, id=change.id.replace("response-property-", "response-", 1))
-        elif change.id.startswith("webhook-property-required-property") or change.id.startswith(
-            "webhook-property-optional-property"
-        ):
-            out[index] = replace(change, id=change.id.replace("webhook-property-", "webhook-", 1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,12 +592,24 @@ def _parameters(op: Operation, spec: dict[str, Any]) -> dict[str, dict[str, Any]
 
 
 def _doc_changes(old: dict[str, Any], new: dict[str, Any], where: str, noun: str, out: list[Change]) -> None:
-    for key in sorted(DOC_KEYS):
+    keys = DOC_KEYS | {k for k in (*old, *new) if k.startswith("x-") and k not in BEHAVIOUR_EXTENSIONS}
+    for key in sorted(keys):
         if old.get(key) != new.get(key):
-            out.append(Change(f"{noun}-{key.removeprefix('x-')}-changed", INFO, DOCS, where, "", _brief(old.get(key), new.get(key))))
+            out.append(
+                Change(
+                    f"{noun}-{key.removeprefix('x-')}-changed",
+                    INFO,
+                    DOCS,
+                    where,
+                    "",
+                    _brief(old.get(key), new.get(key)),
+                )
+            )
 
 
-def _compare_parameters(old_op: Operation, new_op: Operation, where: str, old_spec: Any, new_spec: Any, out: list[Change]) -> None:
+def _compare_parameters(
+    old_op: Operation, new_op: Operation, where: str, old_spec: Any, new_spec: Any, out: list[Change]
+) -> None:
     old_params, new_params = _parameters(old_op, old_spec), _parameters(new_op, new_spec)
     for key in sorted(old_params.keys() | new_params.keys()):
         o, n = old_params.get(key), new_params.get(key)
@@ -588,25 +648,38 @@ def _compare_operation(old_op: Operation, new_op: Operation, old_spec: Any, new_
     op_id = new_op.node.get("operationId")
     where = f"{new_op.key} ({op_id})" if op_id else new_op.key
     if old_op.node.get("operationId") != op_id and old_op.node.get("operationId"):
-        out.append(Change("api-operation-id-removed", ERR, CALLERS, where, "", f"{old_op.node.get('operationId')} -> {op_id}"))
+        out.append(
+            Change("api-operation-id-removed", ERR, CALLERS, where, "", f"{old_op.node.get('operationId')} -> {op_id}")
+        )
     _doc_changes(old_op.node, new_op.node, where, "endpoint", out)
     for key in sorted(old_op.node.keys() | new_op.node.keys()):
-        if key.startswith("x-") and key not in DOC_KEYS and old_op.node.get(key) != new_op.node.get(key):
+        if key in BEHAVIOUR_EXTENSIONS and old_op.node.get(key) != new_op.node.get(key):
             out.append(Change("endpoint-extension-changed", WARN, PARSING if webhook else CALLERS, where, "", key))
     _compare_parameters(old_op, new_op, where, old_spec, new_spec, out)
 
     # Request body. A webhook's body is sent *to* us: it is compared like a response.
-    old_body, new_body = _deref(old_op.node.get("requestBody") or {}, old_spec), _deref(new_op.node.get("requestBody") or {}, new_spec)
-    body_where = f"{where} request body"
+    old_body, new_body = (
+        _deref(old_op.node.get("requestBody") or {}, old_spec),
+        _deref(new_op.node.get("requestBody") or {}, new_spec),
+    )
+    body_where = f"{where} body (received)" if webhook else f"{where} request body"
     if bool(old_body.get("required")) != bool(new_body.get("required")) and not webhook:
         required = bool(new_body.get("required"))
         out.append(
-            Change("request-body-became-required" if required else "request-body-became-optional", ERR if required else INFO, CALLERS if required else ADDITIVE, body_where, "")
+            Change(
+                "request-body-became-required" if required else "request-body-became-optional",
+                ERR if required else INFO,
+                CALLERS if required else ADDITIVE,
+                body_where,
+                "",
+            )
         )
     old_media, new_media = _content_schemas(old_body, old_spec), _content_schemas(new_body, new_spec)
     for media in sorted(old_media.keys() | new_media.keys()):
         if media not in new_media:
-            out.append(Change("request-body-media-type-removed", ERR, PARSING if webhook else CALLERS, body_where, "", media))
+            out.append(
+                Change("request-body-media-type-removed", ERR, PARSING if webhook else CALLERS, body_where, "", media)
+            )
         elif media not in old_media:
             out.append(Change("request-body-media-type-added", INFO, ADDITIVE, body_where, "", media))
         else:
@@ -615,7 +688,7 @@ def _compare_operation(old_op: Operation, new_op: Operation, old_spec: Any, new_
                 normalize(new_media[media], new_spec),
                 request=not webhook,
                 where=body_where,
-                side="webhook" if webhook else "request-property",
+                side="response-property" if webhook else "request-property",
                 out=out,
             )
 
@@ -625,12 +698,24 @@ def _compare_operation(old_op: Operation, new_op: Operation, old_spec: Any, new_
         here = f"{where} {status}"
         if status not in new_responses:
             out.append(
-                Change("response-success-status-removed" if success else "response-non-success-status-removed", ERR if success else INFO, PARSING if success else ADDITIVE, here, "")
+                Change(
+                    "response-success-status-removed" if success else "response-non-success-status-removed",
+                    ERR if success else INFO,
+                    PARSING if success else ADDITIVE,
+                    here,
+                    "",
+                )
             )
             continue
         if status not in old_responses:
             out.append(
-                Change("response-success-status-added" if success else "response-non-success-status-added", INFO, ADDITIVE, here, "")
+                Change(
+                    "response-success-status-added" if success else "response-non-success-status-added",
+                    INFO,
+                    ADDITIVE,
+                    here,
+                    "",
+                )
             )
             continue
         old_resp, new_resp = _deref(old_responses[status], old_spec), _deref(new_responses[status], new_spec)
@@ -653,7 +738,9 @@ def _compare_operation(old_op: Operation, new_op: Operation, old_spec: Any, new_
                 )
 
 
-def _compare_headers(old: dict[str, Any], new: dict[str, Any], where: str, old_spec: Any, new_spec: Any, out: list[Change]) -> None:
+def _compare_headers(
+    old: dict[str, Any], new: dict[str, Any], where: str, old_spec: Any, new_spec: Any, out: list[Change]
+) -> None:
     old_h = {k.lower(): _deref(v, old_spec) for k, v in (old.get("headers") or {}).items()}
     new_h = {k.lower(): _deref(v, new_spec) for k, v in (new.get("headers") or {}).items()}
     for name in sorted(old_h.keys() | new_h.keys()):
@@ -661,7 +748,15 @@ def _compare_headers(old: dict[str, Any], new: dict[str, Any], where: str, old_s
         if n is None:
             assert o is not None
             required = bool(o.get("required"))
-            out.append(Change("required-response-header-removed" if required else "optional-response-header-removed", ERR if required else WARN, PARSING, where, f"header {name}"))
+            out.append(
+                Change(
+                    "required-response-header-removed" if required else "optional-response-header-removed",
+                    ERR if required else WARN,
+                    PARSING,
+                    where,
+                    f"header {name}",
+                )
+            )
         elif o is None:
             out.append(Change("response-header-added", INFO, ADDITIVE, where, f"header {name}"))
         else:
@@ -677,7 +772,9 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     for key in sorted(old_ops.keys() | new_ops.keys()):
         if key not in new_ops:
             op_id = old_ops[key].node.get("operationId")
-            out.append(Change("api-removed-without-deprecation", ERR, CALLERS, f"{key} ({op_id})" if op_id else key, ""))
+            out.append(
+                Change("api-removed-without-deprecation", ERR, CALLERS, f"{key} ({op_id})" if op_id else key, "")
+            )
         elif key not in old_ops:
             op_id = new_ops[key].node.get("operationId")
             out.append(Change("endpoint-added", INFO, ADDITIVE, f"{key} ({op_id})" if op_id else key, ""))
@@ -693,7 +790,9 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     old_schemas = set((old.get("components") or {}).get("schemas") or {})
     new_schemas = set((new.get("components") or {}).get("schemas") or {})
     for name in sorted(old_schemas - new_schemas):
-        out.append(Change("api-schema-removed", WARN, PARSING, f"components.schemas.{name}", "", "its generated model goes"))
+        out.append(
+            Change("api-schema-removed", WARN, PARSING, f"components.schemas.{name}", "", "its generated model goes")
+        )
     for name in sorted(new_schemas - old_schemas):
         out.append(Change("api-schema-added", INFO, ADDITIVE, f"components.schemas.{name}", ""))
     _compare_extensions(old, new, out)
@@ -707,8 +806,17 @@ def _compare_extensions(old: dict[str, Any], new: dict[str, Any], out: list[Chan
     for name in sorted(old_schemas.keys() & new_schemas.keys()):
         o, n = old_schemas[name], new_schemas[name]
         for key in sorted(set(o) | set(n)):
-            if key.startswith("x-") and key not in DOC_KEYS and o.get(key) != n.get(key):
-                out.append(Change("api-schema-extension-changed", WARN, PARSING, f"components.schemas.{name}", key, _brief(o.get(key), n.get(key))))
+            if key in BEHAVIOUR_EXTENSIONS and o.get(key) != n.get(key):
+                out.append(
+                    Change(
+                        "api-schema-extension-changed",
+                        WARN,
+                        PARSING,
+                        f"components.schemas.{name}",
+                        key,
+                        _brief(o.get(key), n.get(key)),
+                    )
+                )
 
 
 def _merge_statuses(changes: Iterable[Change]) -> list[Change]:
