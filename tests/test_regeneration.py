@@ -204,12 +204,12 @@ def test_breaking_change_with_major_bump_is_recorded_and_passes(tree_copy: Path,
 
 ADDITIVE: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "optional response field": (
-        lambda spec: _prediction(spec).update(queue_position={"type": "integer", "description": "Place in the queue."}),
+        lambda spec: _prediction(spec).update(x_test_rank={"type": "integer", "description": "Place in the queue."}),
         "response-optional-property-added",
     ),
     "optional request parameter": (
         lambda spec: spec["paths"][SUBMIT]["post"]["parameters"].append(
-            {"name": "priority", "in": "query", "required": False, "schema": {"type": "integer"}}
+            {"name": "x_test_priority", "in": "query", "required": False, "schema": {"type": "integer"}}
         ),
         "new-optional-request-parameter",
     ),
