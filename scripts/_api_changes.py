@@ -139,12 +139,12 @@ def _render_module(module: griffe.Module, *, flatten_private: bool, all_modules:
             continue
         if exported is not None and name not in exported:
             continue
-        if member.is_alias:
+        if isinstance(member, griffe.Alias):
             if exported is None and not member.is_public:
                 continue
-            target_module = member.target_path.rsplit(".", 1)[0]
+            target_module, target_name = member.target_path.rsplit(".", 1)
             if target_module in all_modules and not flatten_private:
-                lines.append(f"from {target_module} import {member.target_path.rsplit('.', 1)[1]} as {name}")
+                lines.append(f"from {target_module} import {target_name} as {name}")
                 continue
             if exported is None:
                 continue  # a plain import, not a re-export
