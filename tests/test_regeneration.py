@@ -18,6 +18,7 @@ Covers (every edit runs on a copy of the tree in tmp_path, never on the real one
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -118,8 +119,21 @@ def _prediction(spec: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+def _drop_required(node: Any, name: str) -> None:
+    """Take ``name`` out of every ``required`` list in a schema, if/then layers included."""
+    if isinstance(node, dict):
+        if isinstance(node.get("required"), list) and name in node["required"]:
+            node["required"].remove(name)
+        for value in node.values():
+            _drop_required(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_required(item, name)
+
+
 def _remove_model(spec: dict[str, Any]) -> None:
     del _prediction(spec)["model"]
+    _drop_required(spec["components"]["schemas"]["Prediction"], "model")
 
 
 def _retype_id(spec: dict[str, Any]) -> None:
@@ -135,12 +149,13 @@ def _require_region(spec: dict[str, Any]) -> None:
     spec["paths"][SUBMIT]["post"]["parameters"].append(region)
 
 
-# mutation, the report line it must print as breaking (id, then the field), the field the reason names
+# mutation, the check id (a regex) the report must print at level err, the field it must name
 BREAKING: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
-    "response field removed": (_remove_model, "err  response-optional-property-removed", "data.model"),
-    "response field retyped": (_retype_id, "err  response-property-type-changed", "data.id"),
-    "range narrowed": (_narrow_steps, "err  request-property-max-decreased", "num_inference_steps"),
-    "required parameter added": (_require_region, "err  new-required-request-parameter", "region"),
+    # response-required-property-removed once a rule requires the field; optional before.
+    "response field removed": (_remove_model, "response-(required|optional)-property-removed", "data.model"),
+    "response field retyped": (_retype_id, "response-property-type-changed", "data.id"),
+    "range narrowed": (_narrow_steps, "request-property-max-decreased", "num_inference_steps"),
+    "required parameter added": (_require_region, "new-required-request-parameter", "region"),
 }
 
 
@@ -150,7 +165,7 @@ def _next_major(version: str) -> str:
 
 @pytest.mark.parametrize("name", list(BREAKING))
 def test_breaking_change_without_bump_fails_check(tree_copy: Path, name: str) -> None:
-    mutate, line, field = BREAKING[name]
+    mutate, change_id, field = BREAKING[name]
     spec = _load(tree_copy)
     version = str(spec["info"]["version"])
     mutate(spec)
@@ -158,8 +173,7 @@ def test_breaking_change_without_bump_fails_check(tree_copy: Path, name: str) ->
     result = _run_check(tree_copy)
     assert result.returncode == 1
     report = result.stdout
-    assert line in report
-    assert field in report.split(line, 1)[1].splitlines()[0]
+    assert re.search(rf"^    err  {change_id}  .*: {re.escape(field)}( |$)", report, re.M), report
     assert "Breaking for" in report
     reason = result.stderr.strip().splitlines()[-1]  # the one-line reason comes last
     assert reason.startswith("api-version-not-bumped: ")
@@ -173,7 +187,7 @@ def test_regenerate_prints_the_breaking_change_and_exits_1(tree_copy: Path) -> N
     _save(tree_copy, spec)
     result = _run(tree_copy)
     assert result.returncode == 1
-    assert "err  response-optional-property-removed" in result.stdout
+    assert re.search(r"err  response-(required|optional)-property-removed .*: data\.model$", result.stdout, re.M)
     assert "err  python-object-removed  step1x_edit_api.models.prediction.Prediction.model" in result.stdout
     assert result.stderr.strip().splitlines()[-1].startswith("api-version-not-bumped: ")
     # The baseline did not move: the gate still holds on the next check.
@@ -182,7 +196,7 @@ def test_regenerate_prints_the_breaking_change_and_exits_1(tree_copy: Path) -> N
 
 @pytest.mark.parametrize("name", list(BREAKING))
 def test_breaking_change_with_major_bump_is_recorded_and_passes(tree_copy: Path, name: str) -> None:
-    mutate, line, field = BREAKING[name]
+    mutate, change_id, field = BREAKING[name]
     spec = _load(tree_copy)
     new_version = _next_major(str(spec["info"]["version"]))
     mutate(spec)
@@ -190,13 +204,13 @@ def test_breaking_change_with_major_bump_is_recorded_and_passes(tree_copy: Path,
     _save(tree_copy, spec)
     result = _run(tree_copy)
     assert result.returncode == 0, result.stderr
-    assert line in result.stdout
+    assert re.search(rf"^    err  {change_id}  .*: {re.escape(field)}( |$)", result.stdout, re.M)
     assert f"Recorded release {new_version}" in result.stdout
     check = _run_check(tree_copy)
     assert check.returncode == 0, check.stdout + check.stderr
     changelog = (tree_copy / "openapi" / "CHANGELOG.md").read_text(encoding="utf-8")
     entry = changelog.split(f"## {new_version}\n", 1)[1].split("\n## ", 1)[0]
-    assert line.split()[1] in entry
+    assert re.search(rf"`{change_id}` err: .*`{re.escape(field)}`", entry), entry
     assert field in entry
     released = yaml.safe_load((tree_copy / "openapi" / "released" / "step1x-edit.yaml").read_text(encoding="utf-8"))
     assert released == spec
