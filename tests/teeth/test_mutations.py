@@ -37,8 +37,14 @@ def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
 
 
 def _regenerate(root: Path) -> None:
+    """Regenerate the copy. A breaking spec edit without a version bump is written, then exits 1
+    with the version gate's reason (scripts/regenerate): the mutated code is what these tests want."""
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    subprocess.run([sys.executable, str(root / "scripts" / "_regenerate.py")], check=True, capture_output=True, env=env)
+    result = subprocess.run(
+        [sys.executable, str(root / "scripts" / "_regenerate.py")], capture_output=True, text=True, env=env
+    )
+    gated = result.returncode == 1 and result.stderr.strip().splitlines()[-1].startswith("api-version-not-bumped")
+    assert result.returncode == 0 or gated, result.stdout + result.stderr
 
 
 def _then(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
