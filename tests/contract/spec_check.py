@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -110,14 +111,35 @@ def _choose(schema: dict[str, Any], document: Any) -> tuple[dict[str, Any], list
     return schema, _errors(schema, document)
 
 
-def response_problems(method: str, path: str, status: int, headers: dict[str, Any], body: bytes) -> list[str]:
-    """Everything about this response that breaks the spec; empty when it conforms."""
+@dataclass(frozen=True)
+class Problem:
+    """One way a response breaks the spec."""
+
+    where: str
+    """``METHOD /path/template STATUS``."""
+    path: str
+    """JSON path in the body (``$`` for the response as a whole)."""
+    message: str
+    rule: str
+    """The spec's x-rule (``rule completed-has-outputs of Prediction``) or keyword and schema."""
+    keyword: str
+    """The JSON Schema keyword that failed (``required``, ``type``, ``format``, ...; ``status``, ``content-type``, ``json``)."""
+
+    def __str__(self) -> str:
+        if self.keyword in ("status", "content-type", "json"):
+            return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.path}: {self.message} [{self.rule}]"
+
+
+def response_errors(method: str, path: str, status: int, headers: dict[str, Any], body: bytes) -> list[Problem]:
+    """Everything about this response that breaks the spec, most specific first; empty when it conforms."""
     template, operation = operation_for(method, path)
     responses = operation["responses"]
     declared = responses.get(str(status), responses.get("default"))
     where = f"{method} {template} {status}"
     if declared is None:
-        return [f"{method} {template}: status {status} is not declared (declared: {', '.join(responses)})"]
+        message = f"status {status} is not declared (declared: {', '.join(responses)})"
+        return [Problem(f"{method} {template}", "$", message, "responses", "status")]
     declared = _resolve(declared)
     content = declared.get("content", {})
     if not content:
@@ -125,7 +147,8 @@ def response_problems(method: str, path: str, status: int, headers: dict[str, An
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), [""])
     content_type = (content_type[0] if isinstance(content_type, list) else content_type).split(";")[0].strip()
     if content_type not in content:
-        return [f"{where}: content type {content_type!r} is not declared ({', '.join(content)})"]
+        message = f"content type {content_type!r} is not declared ({', '.join(content)})"
+        return [Problem(where, "$", message, "content", "content-type")]
     schema = content[content_type]["schema"]
     if content_type.startswith("text/"):
         document: Any = body.decode("utf-8", errors="replace")
@@ -133,28 +156,30 @@ def response_problems(method: str, path: str, status: int, headers: dict[str, An
         try:
             document = json.loads(body)
         except ValueError as exc:
-            return [f"{where}: body is not JSON ({exc})"]
+            return [Problem(where, "$", f"body is not JSON ({exc})", "content", "json")]
     branch, errors = _choose(schema, document)
     if not errors:
         return []
     errors.sort(key=lambda e: (-len(e.absolute_path), e.json_path))
-    seen: set[str] = set()
-    problems = []
+    found: dict[str, Problem] = {}
     for error in [best_match(errors), *errors]:
-        line = f"{where}: {error.json_path}: {error.message} [{_rule(branch, error)}]"
-        if line not in seen:
-            seen.add(line)
-            problems.append(line)
-    return problems
+        problem = Problem(where, error.json_path, error.message, _rule(branch, error), str(error.validator))
+        found.setdefault(str(problem), problem)
+    return list(found.values())
 
 
-def interaction_problems(interaction: dict[str, Any]) -> list[str]:
-    """response_problems for one recorded vcrpy interaction."""
+def response_problems(method: str, path: str, status: int, headers: dict[str, Any], body: bytes) -> list[str]:
+    """response_errors as lines; empty when the response conforms."""
+    return [str(problem) for problem in response_errors(method, path, status, headers, body)]
+
+
+def interaction_errors(interaction: dict[str, Any]) -> list[Problem]:
+    """response_errors for one recorded vcrpy interaction."""
     from urllib.parse import urlsplit
 
     request, response = interaction["request"], interaction["response"]
     body = response["body"]["string"]
-    return response_problems(
+    return response_errors(
         request["method"],
         urlsplit(request["uri"]).path,
         response["status"]["code"],
@@ -168,5 +193,5 @@ def cassette_problems(name: str, interactions: list[dict[str, Any]]) -> list[str
     return [
         f"{name}.yaml #{index}: {problem}"
         for index, interaction in enumerate(interactions)
-        for problem in interaction_problems(interaction)
+        for problem in interaction_errors(interaction)
     ]

@@ -195,3 +195,12 @@ class SandboxConfig:
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall_clock: Callable[[], float] = field(default=time.time, repr=False)
     faults: list[Fault] = field(default_factory=list)
+    #: Serve a changed API: the name of a drift of the catalogue (``step1x_edit.sandbox.DRIFTS``),
+    #: e.g. ``"outputs-renamed"``. ``None`` serves the API as the spec describes it.
+    drift: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.drift is not None:
+            from ._drift import get_drift
+
+            get_drift(self.drift)  # ValueError naming the known drifts
