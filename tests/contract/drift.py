@@ -86,7 +86,11 @@ def _from_problem(name: str, where: str, problem: Problem) -> Finding:
     path = problem.path
     if problem.keyword == "required" and (match := re.match(r"'([^']+)' is a required property", problem.message)):
         path = f"{path}.{match.group(1)}"
-    message = problem.message if problem.keyword in ("status", "content-type", "json") else f"{problem.message} [{problem.rule}]"
+    message = (
+        problem.message
+        if problem.keyword in ("status", "content-type", "json")
+        else f"{problem.message} [{problem.rule}]"
+    )
     return Finding("breaking", _CHECKS.get(problem.keyword, "response-schema-violated"), name, where, path, message)
 
 
@@ -170,7 +174,9 @@ def _outcome(name: str, interactions: list[dict[str, Any]], expect: Any, termina
                 check = "new-required-request-property"
             elif re.search(r"at most|maximum|must be|range|less than|greater than", message, re.IGNORECASE):
                 check = "request-property-max-decreased"
-            what = f"the request is now refused: HTTP {http}" + (f", envelope code {code}" if code not in (None, http) else "")
+            what = f"the request is now refused: HTTP {http}" + (
+                f", envelope code {code}" if code not in (None, http) else ""
+            )
             return [Finding("breaking", check, name, where, path, f"{what}: {message} (request parameter {path})")]
         data = body.get("data") if isinstance(body, dict) else None
         status = data.get("status") if isinstance(data, dict) else None
@@ -200,7 +206,14 @@ def _outcome(name: str, interactions: list[dict[str, Any]], expect: Any, termina
         ]
     if expected_http and http != int(expected_http.group(1)) and not error:
         return [
-            Finding("breaking", "response-status-changed", name, where, "$", f"no error where HTTP {expected_http.group(1)} was")
+            Finding(
+                "breaking",
+                "response-status-changed",
+                name,
+                where,
+                "$",
+                f"no error where HTTP {expected_http.group(1)} was",
+            )
         ]
     return []
 
@@ -245,19 +258,28 @@ def shape_findings(name: str, committed: dict[str, dict[str, str]], fresh: dict[
     for key, old in committed.items():
         new = fresh.get(key)
         if new is None:
-            findings.append(Finding("note", "response-state-not-seen", name, key, "$", "this state was not seen in this run"))
+            findings.append(
+                Finding("note", "response-state-not-seen", name, key, "$", "this state was not seen in this run")
+            )
             continue
         for path in sorted(set(old) - set(new)):
             if any(path.startswith(other + ".") or path.startswith(other + "[") for other in set(old) - set(new)):
                 continue  # the parent is reported
             findings.append(
-                Finding("compatible", "response-optional-property-removed", name, key, path, f"field gone (was {old[path]})")
+                Finding(
+                    "compatible", "response-optional-property-removed", name, key, path, f"field gone (was {old[path]})"
+                )
             )
         for path in sorted(set(old) & set(new)):
             if old[path] != new[path] and "null" not in (old[path], new[path]):
                 findings.append(
                     Finding(
-                        "breaking", "response-property-type-changed", name, key, path, f"type {old[path]} -> {new[path]}"
+                        "breaking",
+                        "response-property-type-changed",
+                        name,
+                        key,
+                        path,
+                        f"type {old[path]} -> {new[path]}",
                     )
                 )
     return findings
@@ -302,5 +324,3 @@ def report(findings: list[Finding], target: str) -> str:
     else:
         out.append("no drift: every recorded response keeps the contract and the committed shapes")
     return "\n".join(out)
-
-

@@ -201,9 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--live", action="store_true", help="record against the real API (needs WAVESPEED_API_KEY)")
     parser.add_argument("--update", action="store_true", help="with --live: write into contracts/cassettes")
     parser.add_argument("--only", nargs="*", help="record only these scenarios")
-    parser.add_argument("--yes", action="store_true", help="with --live: do not ask before billing (CI=true implies it)")
-    parser.add_argument("--plan", action="store_true", help="with --live: only say what a run costs and ask; record nothing")
-    parser.add_argument("--poll-interval", type=float, help="seconds between polls (live default 2.0, the vendor's minimum)")
+    parser.add_argument(
+        "--yes", action="store_true", help="with --live: do not ask before billing (CI=true implies it)"
+    )
+    parser.add_argument(
+        "--plan", action="store_true", help="with --live: only say what a run costs and ask; record nothing"
+    )
+    parser.add_argument(
+        "--poll-interval", type=float, help="seconds between polls (live default 2.0, the vendor's minimum)"
+    )
     parser.add_argument("--poll-limit", type=float, help="stop polling after this many seconds (live default 300)")
     parser.add_argument("--out", type=Path, help="with --live: where the fresh cassettes go (default .drift/cassettes)")
     args = parser.parse_args(argv)

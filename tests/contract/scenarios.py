@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from step1x_edit_api import Client
 from step1x_edit._spec_data import TERMINAL_STATUSES
+from step1x_edit_api import Client
 from step1x_edit_api.api.edit import submit_edit
 from step1x_edit_api.api.media import upload_binary
 from step1x_edit_api.api.predictions import get_result
@@ -81,7 +81,11 @@ def _finished(data: dict[str, Any]) -> bool:
     if status in TERMINAL_STATUSES:
         return True
     # an unknown word on a prediction that has outputs or an error: the end, renamed
-    return status is not None and status not in ("created", "processing") and bool(data.get("outputs") or data.get("error"))
+    return (
+        status is not None
+        and status not in ("created", "processing")
+        and bool(data.get("outputs") or data.get("error"))
+    )
 
 
 def _poll(client: Client, prediction_id: str, until: str | None = None) -> None:

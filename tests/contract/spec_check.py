@@ -103,11 +103,9 @@ def _choose(schema: dict[str, Any], document: Any) -> tuple[dict[str, Any], list
     if isinstance(document, dict):
         meant_success = document.get("code") == 200 or isinstance(document.get("data"), dict)
         names = {"PredictionEnvelope", "UploadEnvelope"} if meant_success else {"ErrorEnvelope", "BareError"}
-        if meant_success or "error" not in document:
-            names.discard("BareError")
-        for branch, errors in per_branch:
-            if branch.get("x-schema-name") in names:
-                return branch, errors
+        meant = [(b, e) for b, e in per_branch if b.get("x-schema-name") in names]
+        if meant:  # the error bodies: the shape it is closest to
+            return min(meant, key=lambda pair: (len(pair[1]), pair[0].get("x-schema-name") == "BareError"))
     return schema, _errors(schema, document)
 
 

@@ -29,7 +29,7 @@ from step1x_edit_api import Client
 from step1x_edit_api.models import BareError, ErrorEnvelope, PredictionEnvelope, UploadEnvelope
 
 from .drift import cassette_findings, shape, shape_findings, summarize
-from .scenarios import IMAGE, KEY_PLACEHOLDER, PNG, RECORDED_BASE, SCENARIOS, Scenario
+from .scenarios import IMAGE, KEY_PLACEHOLDER, PNG, RECORDED_BASE, RECORDING, SCENARIOS, Scenario
 from .spec_check import cassette_problems, response_problems
 
 CASSETTES = Path(__file__).resolve().parents[2] / "contracts" / "cassettes"
@@ -84,8 +84,9 @@ def test_spec_check_names_the_json_path() -> None:
 
 
 @pytest.fixture
-def replaying(request: pytest.FixtureRequest) -> Iterator[Any]:
+def replaying(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     scenario: Scenario = request.param
+    monkeypatch.setattr(RECORDING, "poll_interval", 0.0)  # replays need no waiting between polls
     match_on = ["method", "path"] + (["query"] if scenario.replay == "webhook" else [])
     player = vcr.VCR(record_mode="none", match_on=match_on)
     with player.use_cassette(str(CASSETTES / f"{scenario.name}.yaml")) as cassette:

@@ -100,7 +100,7 @@ class Drift:
     """Changes a JSON response body in place (success envelopes and error envelopes alike)."""
     refusal: str | None = None
     """A 400 message the server now answers submits with (request-side drifts)."""
-    refuses: Callable[[Mapping[str, Any]], bool] = field(default=lambda body: True)
+    refuses: Callable[[Mapping[str, Any]], bool] = field(default=lambda _body: True)
     """Which submit bodies the server refuses (with ``refusal``)."""
     errors_as_200: bool = False
     """Error statuses are answered HTTP 200 with the same error envelope."""
