@@ -47,6 +47,11 @@ _CHECKS = {
 }
 
 
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load with libyaml's C loader when present (cassettes are read often)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 @dataclass(frozen=True)
 class Finding:
     verdict: str
@@ -241,7 +246,7 @@ def summarize(cassette: Path) -> dict[str, dict[str, str]]:
 
     Grouping makes the comparison independent of how many polls a run needed.
     """
-    data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
+    data = _load_yaml(cassette.read_text(encoding="utf-8"))
     groups: dict[str, dict[str, str]] = {}
     for interaction in data.get("interactions", []):
         body = _body(interaction["response"])
@@ -301,7 +306,7 @@ def compare(committed_dir: Path, fresh_dir: Path, names: list[str], expectations
     findings: list[Finding] = []
     for name in names:
         new_path = fresh_dir / f"{name}.yaml"
-        interactions = yaml.safe_load(new_path.read_text(encoding="utf-8")).get("interactions", [])
+        interactions = _load_yaml(new_path.read_text(encoding="utf-8")).get("interactions", [])
         findings += cassette_findings(name, interactions, expectations.get(name))
         old_path = committed_dir / f"{name}.yaml"
         if old_path.exists():

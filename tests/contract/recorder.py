@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 import vcr
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -50,6 +51,11 @@ SCRATCH = ROOT / ".drift" / "cassettes"
 PROVENANCE = "PROVENANCE.json"
 DROP_HEADERS = {"date", "server", "set-cookie", "cookie", "x-request-id", "host"}
 LIVE_BASE = "https://api.wavespeed.ai"
+
+
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load with libyaml's C loader when present (cassettes are read often)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _scrubber(origin: str, key: str) -> Any:
@@ -80,9 +86,7 @@ def _scrubber(origin: str, key: str) -> Any:
 
 
 def _keep_api_only(path: Path) -> None:
-    import yaml
-
-    cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cassette = _load_yaml(path.read_text(encoding="utf-8"))
     cassette["interactions"] = [
         i for i in cassette["interactions"] if i["request"]["uri"].startswith(RECORDED_BASE + "/api/")
     ]
@@ -91,9 +95,7 @@ def _keep_api_only(path: Path) -> None:
 
 def _add_extra_fields(path: Path) -> None:
     """extra_fields: add unknown fields to the recorded completed body (the provenance says so)."""
-    import yaml
-
-    cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cassette = _load_yaml(path.read_text(encoding="utf-8"))
     last = cassette["interactions"][-1]["response"]
     body = json.loads(last["body"]["string"])
     body.update(EXTRA_FIELDS["envelope"])
@@ -160,7 +162,7 @@ def confirm(chosen: list[Scenario], assume_yes: bool) -> bool:
         return True
     try:
         answer = input("Proceed? [y/N] ")
-    except EOFError:
+    except (EOFError, OSError):  # no terminal to answer: no
         answer = ""
     return answer.strip().lower() in ("y", "yes")
 

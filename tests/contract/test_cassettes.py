@@ -36,8 +36,13 @@ CASSETTES = Path(__file__).resolve().parents[2] / "contracts" / "cassettes"
 IDS = [s.name for s in SCENARIOS]
 
 
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load with libyaml's C loader when present (cassettes are read often)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _cassette(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = _load_yaml((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))
     return loaded
 
 

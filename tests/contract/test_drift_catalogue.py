@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from step1x_edit.sandbox import CATALOGUE, Drift, SandboxConfig, serve
+from step1x_edit.sandbox import CATALOGUE, Drift, SandboxConfig, SandboxServer, get_drift, serve
 
 from . import recorder
 from .drift import Finding, cassette_findings, compare
@@ -34,10 +32,13 @@ CASSETTES = Path(__file__).resolve().parents[2] / "contracts" / "cassettes"
 LIVE = [s.name for s in SCENARIOS if s.live]
 
 
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load with libyaml's C loader when present (cassettes are read often)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _interactions(name: str) -> list[dict[str, Any]]:
-    loaded: list[dict[str, Any]] = yaml.safe_load((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))[
-        "interactions"
-    ]
+    loaded: list[dict[str, Any]] = _load_yaml((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))["interactions"]
     return loaded
 
 
@@ -189,22 +190,29 @@ def test_documented_prediction_fields_are_all_required_somewhere() -> None:
 # --- the live path against sandboxes on 127.0.0.1 ---------------------------------------------------
 
 
-def _live_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drift: str | None) -> tuple[int, list[Finding], str]:
-    config = SandboxConfig(created_seconds=0.02, processing_seconds=0.1, drift=drift)
-    with serve(config) as server:
-        monkeypatch.setenv("WAVESPEED_BASE_URL", server.base_url)
-        monkeypatch.setenv("WAVESPEED_API_KEY", server.api_key)
-        out = tmp_path / "fresh"
-        status = recorder.main(["--live", "--yes", "--poll-interval", "0.02", "--poll-limit", "3", "--out", str(out)])
-    findings = compare(CASSETTES, out, LIVE, {name: BY_NAME[name].expect for name in LIVE})
-    text = (out / "PROVENANCE.json").read_text()
-    return status, findings, text
+@pytest.fixture(scope="module")
+def sandbox_server() -> Iterator[SandboxServer]:
+    """One sandbox on 127.0.0.1 for every live run; each run sets its drift (None: the plain API)."""
+    with serve(SandboxConfig(created_seconds=0.02, processing_seconds=0.1)) as server:
+        yield server
+
+
+def _live_run(
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drift: str | None
+) -> tuple[int, list[Finding]]:
+    server.sandbox.reset()
+    monkeypatch.setattr(server.sandbox, "drift", get_drift(drift) if drift else None)
+    monkeypatch.setenv("WAVESPEED_BASE_URL", server.base_url)
+    monkeypatch.setenv("WAVESPEED_API_KEY", server.api_key)
+    out = tmp_path / "fresh"
+    status = recorder.main(["--live", "--yes", "--poll-interval", "0.02", "--poll-limit", "3", "--out", str(out)])
+    return status, compare(CASSETTES, out, LIVE, {name: BY_NAME[name].expect for name in LIVE})
 
 
 def test_live_path_against_the_plain_sandbox_reports_no_drift(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sandbox_server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, findings, _ = _live_run(tmp_path, monkeypatch, None)
+    status, findings = _live_run(sandbox_server, tmp_path, monkeypatch, None)
     printed = capsys.readouterr()
     assert "billed prediction" in printed.err
     assert "no drift" in printed.out, printed.out
@@ -219,9 +227,13 @@ LIVE_DRIFTS = [d for d in CATALOGUE if set(d.cassettes) & set(LIVE)]
 
 @pytest.mark.parametrize("drift", LIVE_DRIFTS, ids=[d.name for d in LIVE_DRIFTS])
 def test_live_path_against_a_drifted_sandbox_names_the_drift(
-    drift: Drift, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sandbox_server: SandboxServer,
+    drift: Drift,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, findings, _ = _live_run(tmp_path, monkeypatch, drift.name)
+    status, findings = _live_run(sandbox_server, tmp_path, monkeypatch, drift.name)
     printed = capsys.readouterr().out
     named = _named(findings, drift)
     assert named, f"{drift.name}: not reported as {drift.verdict} {drift.check} at {drift.path}:\n{printed}"
@@ -238,35 +250,46 @@ def test_every_catalogue_drift_runs_live_or_is_offline_only() -> None:
 # --- the command itself -------------------------------------------------------------------------------
 
 
-def _recorder(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("WAVESPEED_API_KEY", "CI", "WAVESPEED_BASE_URL")}
-    return subprocess.run(
-        [sys.executable, str(Path(recorder.__file__)), *args],
-        capture_output=True,
-        text=True,
-        env={**base, **env},
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+def _plan(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], **env: str) -> tuple[int, str]:
+    for name in ("WAVESPEED_API_KEY", "CI", "WAVESPEED_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    status = recorder.main(["--live", "--plan"])  # stdin is not a terminal here: nobody answers "y"
+    captured = capsys.readouterr()
+    return status, captured.err + captured.out
 
 
-def test_live_without_key_fails_in_ci_naming_the_secret() -> None:
-    result = _recorder("--live", "--plan", env={"CI": "true"})
-    assert result.returncode == 2
-    assert "WAVESPEED_API_KEY" in result.stderr
+def test_live_without_key_fails_in_ci_naming_the_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, printed = _plan(monkeypatch, capsys, CI="true")
+    assert status == 2
+    assert "WAVESPEED_API_KEY" in printed
 
 
-def test_live_without_key_outside_ci_is_a_clear_skip() -> None:
-    result = _recorder("--live", "--plan", env={})
-    assert result.returncode == 0
-    assert "live mode skipped: WAVESPEED_API_KEY is not set" in result.stderr
+def test_live_without_key_outside_ci_is_a_clear_skip(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, printed = _plan(monkeypatch, capsys)
+    assert status == 0
+    assert "live mode skipped: WAVESPEED_API_KEY is not set" in printed
 
 
-def test_live_states_the_cost_and_asks_before_sending() -> None:
-    result = _recorder("--live", "--plan", env={"WAVESPEED_API_KEY": "k-not-used"})
-    assert result.returncode == 1  # no terminal answered "y": nothing sent
-    assert "2 billed prediction(s) on the real API" in result.stderr
-    assert "https://api.wavespeed.ai" in result.stderr
-    assert "aborted: nothing was sent" in result.stderr
-    assert "k-not-used" not in result.stderr + result.stdout
-    assert _recorder("--live", "--plan", env={"WAVESPEED_API_KEY": "k", "CI": "true"}).returncode == 0
+def test_live_states_the_cost_and_asks_before_sending(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, printed = _plan(monkeypatch, capsys, WAVESPEED_API_KEY="k-not-used")
+    assert status == 1  # nobody answered "y": nothing sent
+    assert "2 billed prediction(s) on the real API" in printed
+    assert "https://api.wavespeed.ai" in printed
+    assert "aborted: nothing was sent" in printed
+    assert "k-not-used" not in printed
+    assert _plan(monkeypatch, capsys, WAVESPEED_API_KEY="k", CI="true")[0] == 0
+
+
+def test_scripts_test_live_asks_the_recorder_first() -> None:
+    """./scripts/test --live runs the plan (cost, confirmation, missing secret) before pytest."""
+    text = (Path(__file__).resolve().parents[2] / "scripts" / "test").read_text()
+    assert "python tests/contract/recorder.py --live --plan" in text
+    assert text.index("recorder.py --live --plan") < text.index("pytest --hypothesis-profile")

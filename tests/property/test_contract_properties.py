@@ -127,8 +127,15 @@ def test_invalid_input_sends_nothing(body: dict[str, Any]) -> None:
 
 
 PREDICTION = SCHEMAS["Prediction"]
-# The spec's per-status rules (allOf if/then members): what the API always sends.
-ALWAYS_SENT = set(next(r for r in PREDICTION["allOf"] if r["x-rule"] == "always-sent-fields")["then"]["required"])
+
+
+def _always(schema: dict[str, Any]) -> set[str]:
+    """The spec's always-sent-fields rule of a schema (an allOf if/then member): what the API always sends."""
+    rules = [r for r in schema.get("allOf", []) if r.get("x-rule") == "always-sent-fields"]
+    return set(rules[0]["then"]["required"]) if rules else set()
+
+
+ALWAYS_SENT = _always(PREDICTION)
 _JSON_TYPES: dict[str, st.SearchStrategy[Any]] = {
     "string": st.text(max_size=10),
     "integer": st.integers(-(2**31), 2**31),
@@ -144,7 +151,7 @@ def _value(rule: dict[str, Any]) -> st.SearchStrategy[Any]:
             return st.sampled_from(["created", "processing", "completed", "failed", "cancelled"]) | st.text(
                 min_size=1, max_size=8
             )
-        return _object(SCHEMAS[name])
+        return _object(SCHEMAS[name], _always(SCHEMAS[name]))
     if rule.get("format") == "date-time":
         return st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(lambda d: d.isoformat())
     if "type" not in rule:  # timings.inference: any non-negative number
@@ -171,12 +178,13 @@ def _object(schema: dict[str, Any], always: set[str] = set()) -> st.SearchStrate
 
 
 def _by_status(data: dict[str, Any]) -> dict[str, Any]:
-    """Apply the spec's per-status rules: completed has outputs (one NSFW flag each), failed an error."""
+    """Apply the spec's per-status rules: completed has outputs (one NSFW flag each), failed an error and a code."""
     if data["status"] == "completed":
         data["outputs"] = data["outputs"] or ["https://cdn.example/out.png"]
         data["has_nsfw_contents"] = [False] * len(data["outputs"])
-    if data["status"] == "failed" and not data["error"]:
-        data["error"] = "Task failed."
+    if data["status"] == "failed":
+        data["error"] = data["error"] or "Task failed."
+        data.setdefault("code", 1403)
     return data
 
 
