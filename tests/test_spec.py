@@ -223,7 +223,8 @@ def mark_problems(spec: dict[str, Any]) -> list[str]:
         for key, value in node.items():
             walk(value, f"{where}/{key}", source)
 
-    walk(spec, "#", "")
+    for key, value in spec.items():  # info's own source is not inherited by the rest
+        walk(value, f"#/{key}", "")
     return problems
 
 
