@@ -327,5 +327,6 @@ def report(findings: list[Finding], target: str) -> str:
             "re-record with scripts/record-cassettes, and run ./scripts/test."
         )
     else:
-        out.append("no drift: every recorded response keeps the contract and the committed shapes")
+        notes = f" ({counts['note']} note(s) above need no action)" if counts["note"] else ""
+        out.append(f"no drift: every recorded response keeps the contract and the committed shapes{notes}")
     return "\n".join(out)

@@ -238,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
     for scenario in chosen:
         provenance[scenario.name] = record(scenario, out, live=args.live)
-        print(f"recorded {scenario.name:28} -> {out / scenario.name}.yaml")
+        shown = out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out
+        print(f"recorded {scenario.name:28} -> {shown / scenario.name}.yaml")
     provenance_path.write_text(json.dumps(dict(sorted(provenance.items())), indent=2) + "\n", encoding="utf-8")
     if args.live and not args.update:
         from contract.drift import compare, report
