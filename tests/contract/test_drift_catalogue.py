@@ -293,3 +293,17 @@ def test_scripts_test_live_asks_the_recorder_first() -> None:
     text = (Path(__file__).resolve().parents[2] / "scripts" / "test").read_text()
     assert "python tests/contract/recorder.py --live --plan" in text
     assert text.index("recorder.py --live --plan") < text.index("pytest --hypothesis-profile")
+
+
+def test_cli_sandbox_serves_a_named_drift() -> None:
+    from typer.testing import CliRunner
+
+    from step1x_edit.cli import app
+
+    unknown = CliRunner().invoke(app, ["sandbox", "--drift", "nope"])
+    assert unknown.exit_code == 2
+    assert "unknown drift 'nope'" in unknown.output
+    assert "outputs-renamed" in unknown.output  # the names are listed
+    served = CliRunner().invoke(app, ["sandbox", "--drift", "outputs-renamed", "--duration", "0"])
+    assert served.exit_code == 0, served.output
+    assert "DRIFTED: serving a changed API (outputs-renamed)" in served.output
