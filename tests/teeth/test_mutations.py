@@ -93,7 +93,7 @@ MUTATIONS = [
     Mutation(
         "drop-completed-has-outputs-rule",
         _replace("openapi/step1x-edit.yaml", "              outputs:\n                minItems: 1\n", ""),
-        ("tests/contract/test_strict_rules.py",),
+        ("tests/contract/test_strict_rules.py::test_rule_refuses",),
     ),
     Mutation(
         "retry-submit-after-read-timeout",
