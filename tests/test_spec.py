@@ -11,6 +11,8 @@ Covers:
 
 from __future__ import annotations
 
+import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,18 +104,18 @@ def test_statuses_are_documented_and_open(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     assert schemas["KnownPredictionStatus"]["enum"] == DOCUMENTED_STATUSES
     # Any other string is admitted, so an unknown status parses instead of crashing.
-    assert {"type": "string", "description": "A status this spec does not list yet."} in schemas["PredictionStatus"][
-        "anyOf"
-    ]
+    assert {"type": "string", "minLength": 1, "description": "A status this spec does not list yet."} in schemas[
+        "PredictionStatus"
+    ]["anyOf"]
     assert {"cancelled", "timeout"} <= set(schemas["PredictionStatus"]["x-observed"])
 
 
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        (SUBMIT, "post", {"200", "400", "401", "403", "429", "500", "502", "503", "504"}),
-        (RESULT, "get", {"200", "400", "401", "403", "404", "429", "500", "502", "503", "504"}),
-        (UPLOAD, "post", {"200", "400", "401", "403", "413", "429", "500", "502", "503", "504"}),
+        (SUBMIT, "post", {"200", "400", "401", "403", "429", "500", "502", "503", "504", "default"}),
+        (RESULT, "get", {"200", "400", "401", "403", "404", "429", "500", "502", "503", "504", "default"}),
+        (UPLOAD, "post", {"200", "400", "401", "403", "413", "429", "500", "502", "503", "504", "default"}),
     ],
     ids=["submit", "result", "upload"],
 )
@@ -131,14 +133,17 @@ def test_error_envelope_allows_null_data_and_error_code(spec: dict[str, Any]) ->
     envelope = spec["components"]["schemas"]["ErrorEnvelope"]
     assert envelope["properties"]["data"]["type"] == "null"
     assert envelope["properties"]["error_code"]["type"] == "string"
-    assert "required" not in envelope
+    assert "required" not in envelope  # the generated model stays lenient; the strict rule is an if/then
+    (rule,) = envelope["allOf"]
+    assert rule["then"]["required"] == ["code", "message"]
+    assert envelope["properties"]["code"]["not"] == {"const": 200}
     bad_request = spec["components"]["responses"]["BadRequest"]["content"]["application/json"]["schema"]
     assert {"$ref": "#/components/schemas/BareError"} in bad_request["anyOf"]
 
 
 def test_prediction_declares_observed_fields(spec: dict[str, Any]) -> None:
     prediction = spec["components"]["schemas"]["Prediction"]
-    assert prediction["required"] == ["id", "status"]
+    assert prediction["required"] == ["id", "status"]  # what the generated client insists on
     for name in ("executionTime", "input", "code", "timings", "has_nsfw_contents", "urls", "created_at", "error"):
         assert name in prediction["properties"], name
     assert prediction["properties"]["code"]["x-sync-timeout-code"] == 5004
@@ -183,3 +188,101 @@ def test_runtime_facts_agree_with_spec(spec: dict[str, Any]) -> None:
     assert tuple(DOCUMENTED_STATUSES) == _spec_data.DOCUMENTED_STATUSES
     assert spec["servers"][0]["url"] == _spec_data.DEFAULT_BASE_URL
     assert spec["info"]["version"] == _spec_data.SPEC_VERSION
+
+
+DOC_PAGE = re.compile(r"(?:^|[\s(,])(?:doc\.)?wavespeed\.ai/(?:docs|docs-api|docs-common-api)\b")
+
+
+def mark_problems(spec: dict[str, Any]) -> list[str]:
+    """Every x-status mark whose source does not back it.
+
+    ``documented`` must name a wavespeed.ai doc page in its own ``x-source`` or the nearest one
+    above it; ``observed`` must say in its own ``x-source`` what was observed; every mark is one
+    of the three standings.
+    """
+    problems: list[str] = []
+
+    def walk(node: Any, where: str, inherited: str) -> None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{where}[{index}]", inherited)
+            return
+        if not isinstance(node, dict):
+            return
+        own = node.get("x-source", "")
+        source = own or inherited
+        status = node.get("x-status")
+        label = node.get("fact") or node.get("x-rule") or ""
+        at = f"{where}" + (f" ({label})" if label else "")
+        if status is not None and status not in STANDINGS:
+            problems.append(f"{at}: x-status {status!r} is not one of {sorted(STANDINGS)}")
+        if status == "documented" and not DOC_PAGE.search(source):
+            problems.append(f"{at}: marked documented but names no wavespeed.ai doc page (x-source: {source!r})")
+        if status == "observed" and not own.strip():
+            problems.append(f"{at}: marked observed but its own x-source does not say what was observed")
+        for key, value in node.items():
+            walk(value, f"{where}/{key}", source)
+
+    for key, value in spec.items():  # info's own source is not inherited by the rest
+        walk(value, f"#/{key}", "")
+    return problems
+
+
+def test_every_mark_is_backed_by_its_source(spec: dict[str, Any]) -> None:
+    problems = mark_problems(spec)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("path", "change", "expected"),
+    [
+        (
+            ["components", "schemas", "Prediction", "properties", "created_at"],
+            {"x-source": ""},
+            "names no wavespeed.ai doc page",
+        ),
+        (["components", "responses", "BadGateway"], {"x-source": ""}, "marked observed but"),
+        (["components", "schemas", "EditRequest", "properties", "prompt"], {"x-status": "guessed"}, "is not one of"),
+        (
+            ["paths", SUBMIT, "post", "x-facts", 0],
+            {"x-status": "documented", "x-source": "wavespeed-python tests"},
+            "names no",
+        ),
+    ],
+    ids=["documented-without-page", "observed-without-source", "unknown-standing", "sdk-fact-marked-documented"],
+)
+def test_mark_check_catches(spec: dict[str, Any], path: list[Any], change: dict[str, str], expected: str) -> None:
+    mutated = copy.deepcopy(spec)
+    node: Any = mutated
+    for part in path:
+        node = node[part]
+    node.update(change)
+    if change.get("x-source") == "" and "x-source" in node:
+        del node["x-source"]
+    # the nearest page above may not be inherited into a mark whose own source was removed on purpose
+    mutated["components"]["schemas"]["Prediction"].pop("x-source", None) if path[-1] == "created_at" else None
+    assert any(expected in p for p in mark_problems(mutated)), mark_problems(mutated)
+
+
+def test_overstated_marks_are_fixed(spec: dict[str, Any]) -> None:
+    """The facts issue 16 found marked documented are marked by what backs them."""
+    facts = {f["fact"]: f["x-status"] for f in spec["paths"][SUBMIT]["post"]["x-facts"]}
+    assert facts["sync-mode timeout is HTTP 200, status processing, task code 5004"] == "observed"
+    assert facts["no idempotency key; a lost response may still have created (and billed) a task"] == "observed"
+    (on_200,) = spec["components"]["responses"]["PredictionOk"]["x-facts"]
+    assert on_200["x-status"] == "inferred"
+    request = spec["components"]["schemas"]["EditRequest"]
+    assert request["x-facts"][0]["x-status"] == "inferred"  # additionalProperties: false
+    assert request["properties"]["prompt"]["x-facts"][0]["x-status"] == "inferred"  # minLength
+    assert request["properties"]["image"]["x-facts"][0]["x-status"] == "inferred"  # pattern
+    created_at = spec["components"]["schemas"]["Prediction"]["properties"]["created_at"]
+    assert created_at["x-facts"][0]["x-status"] == "observed"  # 2/3/9 fractional digits
+
+
+def test_gateway_errors_and_undeclared_statuses_are_declared(spec: dict[str, Any]) -> None:
+    responses = spec["components"]["responses"]
+    for name in ("InternalServerError", "BadGateway", "ServiceUnavailable", "GatewayTimeout", "UnexpectedError"):
+        content = responses[name]["content"]
+        assert next(iter(content)) == "application/json", name  # the generator uses the first
+        assert content["text/html"]["schema"] == {"type": "string"}, name
+        assert content["text/plain"]["schema"] == {"type": "string"}, name

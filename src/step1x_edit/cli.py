@@ -679,6 +679,14 @@ def sandbox(
         bool, typer.Option(help="Fail tasks (1402) whose image URL is not a sandbox upload.")
     ] = False,
     webhook_secret: Annotated[str, typer.Option(help="Secret used to sign webhooks.")] = "whsec_sandbox-webhook-secret",
+    drift: Annotated[
+        str | None,
+        typer.Option(
+            "--drift",
+            help="Serve a changed API, one drift of the catalogue (e.g. outputs-renamed, id-as-number, "
+            "guidance-range-narrowed); an unknown name lists them all.",
+        ),
+    ] = None,
     duration: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
     ] = None,
@@ -698,7 +706,12 @@ def sandbox(
         faults = [Fault.parse(spec) for spec in fault or []]
     except ValueError as exc:
         _fail(Exit.USAGE, str(exc))
+    try:
+        config = SandboxConfig(drift=drift)
+    except ValueError as exc:
+        _fail(Exit.USAGE, str(exc))
     config = SandboxConfig(
+        drift=drift,
         api_key=key,
         created_seconds=created_seconds,
         processing_seconds=processing_seconds,
@@ -719,6 +732,8 @@ def sandbox(
             _say(f"Step1X-Edit sandbox listening on {server.base_url} (API key: {key})")
             _say(f"  export WAVESPEED_BASE_URL={server.base_url} WAVESPEED_API_KEY={key}")
             _say(f"  webhook secret: {webhook_secret}; faults armed: {len(faults)}; Ctrl-C stops")
+            if drift:
+                _say(f"  DRIFTED: serving a changed API ({drift}), not the API of the spec")
             if host not in ("127.0.0.1", "localhost", "::1"):
                 _say(
                     f"  warning: listening on {host}, not only loopback; anyone who can reach it and knows the key can use it"

@@ -4,6 +4,12 @@
     scripts/record-cassettes --live          # real API -> .drift/cassettes/ (then read the drift report)
     scripts/record-cassettes --live --update # real API -> contracts/cassettes/ (after reviewing the drift)
 
+--live talks to WAVESPEED_BASE_URL when it is set (e.g. a sandbox started with
+``step1x-edit sandbox --drift NAME``), else to https://api.wavespeed.ai. It first says how many
+billed predictions it will submit and asks for confirmation (skipped with --yes or CI=true);
+it uploads the repository's sample picture and edits that, polls every 2 s (--poll-interval),
+and exits 1 when the drift report has breaking or compatible findings.
+
 Everything is scrubbed before it is written: the Authorization header becomes a placeholder,
 the key is replaced anywhere it appears, cookies and date-like headers are dropped, and the
 host is normalised to https://api.wavespeed.ai so cassettes do not depend on the sandbox port.
@@ -23,10 +29,19 @@ from typing import Any
 
 import httpx
 import vcr
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contract.scenarios import EXTRA_FIELDS, KEY_PLACEHOLDER, RECORDED_BASE, SCENARIOS, Scenario
+from contract.scenarios import (
+    EXTRA_FIELDS,
+    KEY_PLACEHOLDER,
+    RECORDED_BASE,
+    RECORDING,
+    SAMPLE_IMAGE,
+    SCENARIOS,
+    Scenario,
+)
 from step1x_edit._spec_data import SPEC_VERSION
 from step1x_edit_api import Client
 
@@ -36,6 +51,11 @@ SCRATCH = ROOT / ".drift" / "cassettes"
 PROVENANCE = "PROVENANCE.json"
 DROP_HEADERS = {"date", "server", "set-cookie", "cookie", "x-request-id", "host"}
 LIVE_BASE = "https://api.wavespeed.ai"
+
+
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load with libyaml's C loader when present (cassettes are read often)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _scrubber(origin: str, key: str) -> Any:
@@ -66,9 +86,7 @@ def _scrubber(origin: str, key: str) -> Any:
 
 
 def _keep_api_only(path: Path) -> None:
-    import yaml
-
-    cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cassette = _load_yaml(path.read_text(encoding="utf-8"))
     cassette["interactions"] = [
         i for i in cassette["interactions"] if i["request"]["uri"].startswith(RECORDED_BASE + "/api/")
     ]
@@ -77,9 +95,7 @@ def _keep_api_only(path: Path) -> None:
 
 def _add_extra_fields(path: Path) -> None:
     """extra_fields: add unknown fields to the recorded completed body (the provenance says so)."""
-    import yaml
-
-    cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cassette = _load_yaml(path.read_text(encoding="utf-8"))
     last = cassette["interactions"][-1]["response"]
     body = json.loads(last["body"]["string"])
     body.update(EXTRA_FIELDS["envelope"])
@@ -94,7 +110,7 @@ def _add_extra_fields(path: Path) -> None:
 def _target(scenario: Scenario, live: bool) -> Iterator[tuple[str, str]]:
     """(base URL, key) of the server to record against."""
     if live:
-        yield LIVE_BASE, os.environ["WAVESPEED_API_KEY"]
+        yield live_base(), os.environ["WAVESPEED_API_KEY"]
         return
     from step1x_edit.sandbox import Fault, SandboxConfig, serve
 
@@ -104,8 +120,56 @@ def _target(scenario: Scenario, live: bool) -> Iterator[tuple[str, str]]:
         yield server.base_url, server.api_key
 
 
+def live_base() -> str:
+    return os.environ.get("WAVESPEED_BASE_URL", "").rstrip("/") or LIVE_BASE
+
+
+def _is_loopback(url: str) -> bool:
+    return httpx.URL(url).host in ("127.0.0.1", "localhost", "::1")
+
+
+def plan(chosen: list[Scenario]) -> str:
+    """What one live run costs, said before anything is sent."""
+    billed = sum(s.billed for s in chosen)
+    target = live_base()
+    text = (
+        f"Live run against {target}: {len(chosen)} scenarios ({', '.join(s.name for s in chosen)}), "
+        f"{billed} billed prediction(s) on the real API (about ${0.03 * billed:.2f} at $0.03 per image) "
+        "plus one upload of a 1.2 kB sample picture."
+    )
+    if _is_loopback(target):
+        text += " The target is a local sandbox: nothing is billed."
+    return text
+
+
+def missing_key() -> int | None:
+    """Exit status when --live has no key: 2 in CI (a missing secret must not pass), else None (skip)."""
+    if os.environ.get("WAVESPEED_API_KEY"):
+        return None
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        print(
+            "error: --live needs the WAVESPEED_API_KEY secret, which is not set in this CI job "
+            "(add it to the job's secrets, or run without --live)",
+            file=sys.stderr,
+        )
+        return 2
+    return None
+
+
+def confirm(chosen: list[Scenario], assume_yes: bool) -> bool:
+    print(plan(chosen), file=sys.stderr)
+    if assume_yes or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return True
+    try:
+        answer = input("Proceed? [y/N] ")
+    except (EOFError, OSError):  # no terminal to answer: no
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
 def record(scenario: Scenario, out: Path, *, live: bool) -> dict[str, Any]:
     path = out / f"{scenario.name}.yaml"
+    path.unlink(missing_ok=True)  # vcrpy would otherwise keep the old file's unmatched interactions
     with _target(scenario, live) as (base_url, key):
         send_key = "wrong-key-for-the-401-scenario" if scenario.bad_key else key
         before_request, before_response = _scrubber(base_url, key)
@@ -139,23 +203,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--live", action="store_true", help="record against the real API (needs WAVESPEED_API_KEY)")
     parser.add_argument("--update", action="store_true", help="with --live: write into contracts/cassettes")
     parser.add_argument("--only", nargs="*", help="record only these scenarios")
+    parser.add_argument(
+        "--yes", action="store_true", help="with --live: do not ask before billing (CI=true implies it)"
+    )
+    parser.add_argument(
+        "--plan", action="store_true", help="with --live: only say what a run costs and ask; record nothing"
+    )
+    parser.add_argument(
+        "--poll-interval", type=float, help="seconds between polls (live default 2.0, the vendor's minimum)"
+    )
+    parser.add_argument("--poll-limit", type=float, help="stop polling after this many seconds (live default 300)")
+    parser.add_argument("--out", type=Path, help="with --live: where the fresh cassettes go (default .drift/cassettes)")
     args = parser.parse_args(argv)
-    if args.live and not os.environ.get("WAVESPEED_API_KEY"):
-        print("error: --live needs WAVESPEED_API_KEY in the environment (never as an argument)", file=sys.stderr)
-        return 2
-    out = CASSETTES if (not args.live or args.update) else SCRATCH
-    out.mkdir(parents=True, exist_ok=True)
     chosen = [s for s in SCENARIOS if (not args.only or s.name in args.only) and (s.live or not args.live)]
+    if args.live:
+        if (status := missing_key()) is not None:
+            return status
+        if not os.environ.get("WAVESPEED_API_KEY"):
+            print("live mode skipped: WAVESPEED_API_KEY is not set (the offline checks still run)", file=sys.stderr)
+            return 0
+        if not confirm(chosen, args.yes):
+            print("aborted: nothing was sent", file=sys.stderr)
+            return 1
+        if args.plan:
+            return 0
+        RECORDING.poll_interval = 2.0 if args.poll_interval is None else args.poll_interval
+        RECORDING.poll_limit = 300.0 if args.poll_limit is None else args.poll_limit
+        RECORDING.upload = SAMPLE_IMAGE.read_bytes()
+    else:
+        RECORDING.poll_interval = 0.05 if args.poll_interval is None else args.poll_interval
+    out = CASSETTES if (not args.live or args.update) else (args.out or SCRATCH)
+    out.mkdir(parents=True, exist_ok=True)
     provenance_path = out / PROVENANCE
     provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
     for scenario in chosen:
         provenance[scenario.name] = record(scenario, out, live=args.live)
-        print(f"recorded {scenario.name:28} -> {out.relative_to(ROOT)}/{scenario.name}.yaml")
+        shown = out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out
+        print(f"recorded {scenario.name:28} -> {shown / scenario.name}.yaml")
     provenance_path.write_text(json.dumps(dict(sorted(provenance.items())), indent=2) + "\n", encoding="utf-8")
     if args.live and not args.update:
-        from contract.drift import report
+        from contract.drift import compare, report
 
-        print(report(CASSETTES, out, [s.name for s in chosen]))
+        findings = compare(CASSETTES, out, [s.name for s in chosen], {s.name: s.expect for s in chosen})
+        print(report(findings, live_base()))
+        return 1 if any(f.verdict != "note" for f in findings) else 0
     return 0
 
 

@@ -1,20 +1,28 @@
-"""Validate a recorded response against openapi/step1x-edit.yaml, naming the JSON path that broke.
+"""Validate a recorded response against openapi/step1x-edit.yaml, naming the JSON path and the rule.
 
-Uses the spec's own response schemas (local $refs resolved), with format checking, and reports
-jsonschema's best match so a failure reads like ``$.data.timings.inference: 'x' is not of type
-'integer'`` rather than "not valid under any of the schemas listed in anyOf".
+Uses the spec's own response schemas (local $refs resolved), with format checking, plus the one
+rule JSON Schema cannot say (``x-same-length``: two arrays with as many items). A failure reads
+
+    GET /api/v3/predictions/{id}/result 200: $.data.outputs: [] should be non-empty [rule completed-has-outputs]
+
+The rule is the ``x-rule`` of the spec's ``allOf`` member that was broken (the strict,
+per-status rules), else the JSON Schema keyword and where the spec declares it. For a response
+declared as "success envelope or error envelope", the problems of the branch the body meant
+(``code`` 200 or a ``data`` object: success) are reported rather than jsonschema's guess.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.exceptions import best_match
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "step1x-edit.yaml"
@@ -32,11 +40,28 @@ def _resolve(node: Any) -> Any:
             target: Any = spec()
             for part in node["$ref"].removeprefix("#/").split("/"):
                 target = target[part]
-            return _resolve(target)
+            resolved = _resolve(target)
+            return (
+                {**resolved, "x-schema-name": node["$ref"].rsplit("/", 1)[-1]}
+                if isinstance(resolved, dict)
+                else resolved
+            )
         return {key: _resolve(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_resolve(item) for item in node]
     return node
+
+
+def _same_length(validator: Any, names: list[str], instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    first, second = names
+    a, b = instance.get(first), instance.get(second)
+    if isinstance(a, list) and isinstance(b, list) and len(a) != len(b):
+        yield ValidationError(f"{first} has {len(a)} items but {second} has {len(b)}: one per item of {second}")
+
+
+StrictValidator = validators.extend(Draft202012Validator, {"x-same-length": _same_length})
 
 
 def operation_for(method: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -48,13 +73,71 @@ def operation_for(method: str, path: str) -> tuple[str, dict[str, Any]]:
     raise LookupError(f"{method} {path} is not an operation of the spec")
 
 
-def response_problems(method: str, path: str, status: int, headers: dict[str, Any], body: bytes) -> list[str]:
-    """Everything about this response that breaks the spec; empty when it conforms."""
+def _errors(schema: dict[str, Any], document: Any) -> list[ValidationError]:
+    return list(StrictValidator(schema, format_checker=FormatChecker()).iter_errors(document))
+
+
+def _rule(schema: dict[str, Any], error: ValidationError) -> str:
+    """The x-rule the error broke, else its keyword and the schema that declares it."""
+    node: Any = schema
+    rule, where = None, schema.get("x-schema-name")
+    for part in list(error.absolute_schema_path)[:-1]:
+        node = node[part]
+        if isinstance(node, dict):
+            rule = node.get("x-rule", rule)
+            where = node.get("x-schema-name", where)
+    if rule:
+        return f"rule {rule}" + (f" of {where}" if where else "")
+    return f"{error.validator} of {where}" if where else str(error.validator)
+
+
+def _choose(schema: dict[str, Any], document: Any) -> tuple[dict[str, Any], list[ValidationError]]:
+    """For anyOf(success, error): the branch the body meant, and its errors."""
+    branches = schema.get("anyOf")
+    if not branches:
+        return schema, _errors(schema, document)
+    per_branch = [(branch, _errors(branch, document)) for branch in branches]
+    for branch, errors in per_branch:
+        if not errors:
+            return branch, []
+    if isinstance(document, dict):
+        meant_success = document.get("code") == 200 or isinstance(document.get("data"), dict)
+        names = {"PredictionEnvelope", "UploadEnvelope"} if meant_success else {"ErrorEnvelope", "BareError"}
+        meant = [(b, e) for b, e in per_branch if b.get("x-schema-name") in names]
+        if meant:  # the error bodies: the shape it is closest to
+            return min(meant, key=lambda pair: (len(pair[1]), pair[0].get("x-schema-name") == "BareError"))
+    return schema, _errors(schema, document)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way a response breaks the spec."""
+
+    where: str
+    """``METHOD /path/template STATUS``."""
+    path: str
+    """JSON path in the body (``$`` for the response as a whole)."""
+    message: str
+    rule: str
+    """The spec's x-rule (``rule completed-has-outputs of Prediction``) or keyword and schema."""
+    keyword: str
+    """The JSON Schema keyword that failed (``required``, ``type``, ``format``, ...; ``status``, ``content-type``, ``json``)."""
+
+    def __str__(self) -> str:
+        if self.keyword in ("status", "content-type", "json"):
+            return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.path}: {self.message} [{self.rule}]"
+
+
+def response_errors(method: str, path: str, status: int, headers: dict[str, Any], body: bytes) -> list[Problem]:
+    """Everything about this response that breaks the spec, most specific first; empty when it conforms."""
     template, operation = operation_for(method, path)
     responses = operation["responses"]
-    declared = responses.get(str(status))
+    declared = responses.get(str(status), responses.get("default"))
+    where = f"{method} {template} {status}"
     if declared is None:
-        return [f"{method} {template}: status {status} is not declared (declared: {', '.join(responses)})"]
+        message = f"status {status} is not declared (declared: {', '.join(responses)})"
+        return [Problem(f"{method} {template}", "$", message, "responses", "status")]
     declared = _resolve(declared)
     content = declared.get("content", {})
     if not content:
@@ -62,14 +145,51 @@ def response_problems(method: str, path: str, status: int, headers: dict[str, An
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), [""])
     content_type = (content_type[0] if isinstance(content_type, list) else content_type).split(";")[0].strip()
     if content_type not in content:
-        return [f"{method} {template} {status}: content type {content_type!r} is not declared ({', '.join(content)})"]
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        return [f"{method} {template} {status}: body is not JSON ({exc})"]
+        message = f"content type {content_type!r} is not declared ({', '.join(content)})"
+        return [Problem(where, "$", message, "content", "content-type")]
     schema = content[content_type]["schema"]
-    errors = list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(document))
+    if content_type.startswith("text/"):
+        document: Any = body.decode("utf-8", errors="replace")
+    else:
+        try:
+            document = json.loads(body)
+        except ValueError as exc:
+            return [Problem(where, "$", f"body is not JSON ({exc})", "content", "json")]
+    branch, errors = _choose(schema, document)
     if not errors:
         return []
-    best = best_match(errors)
-    return [f"{method} {template} {status}: {best.json_path}: {best.message}"]
+    errors.sort(key=lambda e: (-len(e.absolute_path), e.json_path))
+    found: dict[str, Problem] = {}
+    for error in [best_match(errors), *errors]:
+        problem = Problem(where, error.json_path, error.message, _rule(branch, error), str(error.validator))
+        found.setdefault(str(problem), problem)
+    return list(found.values())
+
+
+def response_problems(method: str, path: str, status: int, headers: dict[str, Any], body: bytes) -> list[str]:
+    """response_errors as lines; empty when the response conforms."""
+    return [str(problem) for problem in response_errors(method, path, status, headers, body)]
+
+
+def interaction_errors(interaction: dict[str, Any]) -> list[Problem]:
+    """response_errors for one recorded vcrpy interaction."""
+    from urllib.parse import urlsplit
+
+    request, response = interaction["request"], interaction["response"]
+    body = response["body"]["string"]
+    return response_errors(
+        request["method"],
+        urlsplit(request["uri"]).path,
+        response["status"]["code"],
+        response["headers"],
+        body.encode() if isinstance(body, str) else bytes(body),
+    )
+
+
+def cassette_problems(name: str, interactions: list[dict[str, Any]]) -> list[str]:
+    """Every problem of every interaction, each line naming the cassette and the interaction."""
+    return [
+        f"{name}.yaml #{index}: {problem}"
+        for index, interaction in enumerate(interactions)
+        for problem in interaction_errors(interaction)
+    ]

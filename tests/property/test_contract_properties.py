@@ -7,8 +7,8 @@ Covers:
   which JSON cannot carry and which we reject;
 * in-range values survive the generated EditRequest and httpx's JSON encoding unchanged;
 * invalid values never reach the network (zero requests through a counting transport);
-* every body the spec's Prediction schema admits (required fields, any subset of optional
-  ones, unknown extras, any status string) parses through the generated model and
+* every body the spec's Prediction schema admits (the always-sent fields and the per-status
+  rules, any subset of optional ones, unknown extras, any non-empty status string) parses through the generated model and
   step1x_edit without error, keeping the raw status and unknown fields.
 """
 
@@ -127,10 +127,20 @@ def test_invalid_input_sends_nothing(body: dict[str, Any]) -> None:
 
 
 PREDICTION = SCHEMAS["Prediction"]
+
+
+def _always(schema: dict[str, Any]) -> set[str]:
+    """The spec's always-sent-fields rule of a schema (an allOf if/then member): what the API always sends."""
+    rules = [r for r in schema.get("allOf", []) if r.get("x-rule") == "always-sent-fields"]
+    return set(rules[0]["then"]["required"]) if rules else set()
+
+
+ALWAYS_SENT = _always(PREDICTION)
 _JSON_TYPES: dict[str, st.SearchStrategy[Any]] = {
     "string": st.text(max_size=10),
     "integer": st.integers(-(2**31), 2**31),
     "boolean": st.booleans(),
+    "null": st.none(),
 }
 
 
@@ -138,20 +148,28 @@ def _value(rule: dict[str, Any]) -> st.SearchStrategy[Any]:
     if "$ref" in rule:
         name = rule["$ref"].split("/")[-1]
         if name == "PredictionStatus":
-            return st.sampled_from(["created", "processing", "completed", "failed", "cancelled"]) | st.text(max_size=8)
-        return _object(SCHEMAS[name])
+            return st.sampled_from(["created", "processing", "completed", "failed", "cancelled"]) | st.text(
+                min_size=1, max_size=8
+            )
+        return _object(SCHEMAS[name], _always(SCHEMAS[name]))
     if rule.get("format") == "date-time":
         return st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(lambda d: d.isoformat())
+    if "type" not in rule:  # timings.inference: any non-negative number
+        return st.integers(0, 10**6) | st.floats(0, 1e6)
+    if isinstance(rule["type"], list):
+        return st.one_of([_JSON_TYPES[t] for t in rule["type"]])
     if rule["type"] == "array":
         return st.lists(_value(rule["items"]), max_size=3)
     if rule["type"] == "object":
         return st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=3)
+    if rule["type"] == "string" and rule.get("minLength"):
+        return st.text(min_size=rule["minLength"], max_size=10)
     return _JSON_TYPES[rule["type"]]
 
 
-def _object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+def _object(schema: dict[str, Any], always: set[str] = set()) -> st.SearchStrategy[dict[str, Any]]:  # noqa: B006
     props = schema.get("properties", {})
-    required = set(schema.get("required", []))
+    required = set(schema.get("required", [])) | always
     return st.fixed_dictionaries(
         {name: _value(rule) for name, rule in props.items() if name in required},
         optional={name: _value(rule) for name, rule in props.items() if name not in required}
@@ -159,7 +177,18 @@ def _object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-@given(data=_object(PREDICTION))
+def _by_status(data: dict[str, Any]) -> dict[str, Any]:
+    """Apply the spec's per-status rules: completed has outputs (one NSFW flag each), failed an error and a code."""
+    if data["status"] == "completed":
+        data["outputs"] = data["outputs"] or ["https://cdn.example/out.png"]
+        data["has_nsfw_contents"] = [False] * len(data["outputs"])
+    if data["status"] == "failed":
+        data["error"] = data["error"] or "Task failed."
+        data.setdefault("code", 1403)
+    return data
+
+
+@given(data=_object(PREDICTION, ALWAYS_SENT).map(_by_status))
 @settings(max_examples=300)
 def test_every_admitted_prediction_parses(data: dict[str, Any]) -> None:
     envelope = {"code": 200, "message": "success", "data": data}

@@ -5,8 +5,9 @@ a subprocess that imports the copy (PYTHONPATH first; checked), on a narrow sele
 A control copy runs every selection unmutated and must pass, so a failure is the mutation's.
 
 Mutations: narrow a range in the spec and regenerate; drop a required response field from a
-cassette; rename a status value in the spec and regenerate; make submit retry after a read
-timeout; drop the Authorization header.
+cassette; rename a status value in the spec and regenerate; drop the strict rule "a completed
+prediction has outputs" from the spec; make submit retry after a read timeout; drop the
+Authorization header.
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ MUTATIONS = [
             _regenerate,
         ),
         ("tests/test_spec.py", "tests/test_generated_models.py"),
+    ),
+    Mutation(
+        "drop-completed-has-outputs-rule",
+        _replace("openapi/step1x-edit.yaml", "              outputs:\n                minItems: 1\n", ""),
+        ("tests/contract/test_strict_rules.py::test_rule_refuses",),
     ),
     Mutation(
         "retry-submit-after-read-timeout",

@@ -36,8 +36,8 @@ class EditRequest:
     """ Denoising steps; more is slower and usually finer. """
     enable_sync_mode: bool | Unset = False
     """ Hold the submit request open until the prediction finishes. Platform-wide flag, not
-    listed on the Step1X-Edit page; the server gives up after its own limit (HTTP 200,
-    status `processing`, task code 5004).
+    listed on the Step1X-Edit page; the server gives up after its own limit (the page
+    names a 504; the SDKs expect HTTP 200, status `processing`, task code 5004).
      """
     enable_base64_output: bool | Unset = False
     """ Return outputs as base64 strings instead of CDN URLs. Platform-wide flag; cannot be

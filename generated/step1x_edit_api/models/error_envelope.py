@@ -13,13 +13,13 @@ T = TypeVar("T", bound="ErrorEnvelope")
 
 @_attrs_define
 class ErrorEnvelope:
-    """The envelope on an error. `data` may be null or absent; `error_code` may name the
-    failure more precisely.
+    """The envelope on an error: a `code` that is not 200 and a `message`. `data` may be null
+    or absent; `error_code` may name the failure more precisely.
 
     """
 
     code: int | Unset = UNSET
-    """ The error's status code, usually the HTTP status. """
+    """ The error's status code, usually the HTTP status; never 200. """
     message: str | Unset = UNSET
     """ What went wrong, for a human. """
     error_code: str | Unset = UNSET

@@ -31,7 +31,7 @@ class Prediction:
     status: KnownPredictionStatus | str
     """ Where the prediction is in its life: created, then processing, then completed or
     failed. Servers also send statuses the docs do not list (`x-observed`); any other
-    string must be accepted and kept as is, never rejected.
+    non-empty string must be accepted and kept as is, never rejected.
      """
     model: str | Unset = UNSET
     """ The model that ran, e.g. "wavespeed-ai/step1x-edit". """
@@ -45,8 +45,8 @@ class Prediction:
     """ One flag per output, true when that output was judged NSFW; empty before completion. """
     created_at: datetime.datetime | Unset = UNSET
     """ When the prediction was created, RFC 3339 in UTC with 2, 3 or 9 fractional digits. """
-    error: str | Unset = UNSET
-    """ Why the prediction failed; empty when it did not. """
+    error: None | str | Unset = UNSET
+    """ Why the prediction failed; empty (or null) when it did not. """
     code: int | Unset = UNSET
     """ Task-level result code, distinct from the envelope's: 0 success, 1xxx the input's
     fault (1400 missing parameter, 1401 invalid parameter, 1402 image download failed),
@@ -87,7 +87,11 @@ class Prediction:
         if not isinstance(self.created_at, Unset):
             created_at = self.created_at.isoformat()
 
-        error = self.error
+        error: None | str | Unset
+        if isinstance(self.error, Unset):
+            error = UNSET
+        else:
+            error = self.error
 
         code = self.code
 
@@ -174,7 +178,14 @@ class Prediction:
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        error = d.pop("error", UNSET)
+        def _parse_error(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        error = _parse_error(d.pop("error", UNSET))
 
         code = d.pop("code", UNSET)
 

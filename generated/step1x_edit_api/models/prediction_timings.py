@@ -15,8 +15,12 @@ T = TypeVar("T", bound="PredictionTimings")
 class PredictionTimings:
     """Timing breakdown in milliseconds."""
 
-    inference: int | Unset = UNSET
-    """ Model inference time in milliseconds; 0 until it has run. """
+    inference: Any | Unset = UNSET
+    """ Model inference time in milliseconds; 0 until it has run. Any non-negative number:
+    the docs say integer, but fractional values are plausible. (Written as "not a
+    non-number" rather than `type: number` so the generator leaves the field untyped
+    instead of turning it into a float.)
+     """
     additional_properties: dict[str, float] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -16,19 +16,26 @@ of the URL (or a failed task with code 1402 when ``SandboxConfig.strict_images``
         server.base_url, server.api_key
         server.sandbox.add_fault(Fault(route="submit", status=503))
         server.sandbox.stats["submit"]
+
+``SandboxConfig(drift="outputs-renamed")`` (CLI: ``step1x-edit sandbox --drift NAME``) serves a
+changed API instead, one of the catalogue in ``DRIFTS``, to exercise the live drift check.
 """
 
 from ._app import RESULT_PATH, SUBMIT_PATH, UPLOAD_PATH, Sandbox, WebhookDelivery, create_app, sign_webhook
 from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, SandboxConfig
+from ._drift import CATALOGUE, DRIFTS, Drift, get_drift
 from ._server import SandboxServer, serve
 
 __all__ = [
     "ACTIONS",
+    "CATALOGUE",
+    "DRIFTS",
     "INVALID_RESPONSE_ACTIONS",
     "RESULT_PATH",
     "ROUTES",
     "SUBMIT_PATH",
     "UPLOAD_PATH",
+    "Drift",
     "Fault",
     "FaultAction",
     "FaultRoute",
@@ -37,6 +44,7 @@ __all__ = [
     "SandboxServer",
     "WebhookDelivery",
     "create_app",
+    "get_drift",
     "serve",
     "sign_webhook",
 ]

@@ -37,6 +37,7 @@ from starlette.types import Receive, Scope, Send
 from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE, WEBHOOK_SIGNATURE
 
 from ._config import Fault, SandboxConfig
+from ._drift import Drift, get_drift
 from ._validation import RequestInvalid, is_uri, parse_json, validate_edit_request
 
 SUBMIT_PATH = "/api/v3/wavespeed-ai/step1x-edit"
@@ -171,6 +172,8 @@ class Sandbox:
         self.webhooks: list[WebhookDelivery] = []
         self.drop_hook: DropHook | None = None
         self._background: set[asyncio.Task[None]] = set()
+        #: The API change this sandbox serves (``SandboxConfig.drift``), or None.
+        self.drift: Drift | None = get_drift(self.config.drift) if self.config.drift else None
         for fault in self.config.faults:
             self.add_fault(fault)
 
@@ -469,6 +472,8 @@ class Sandbox:
         pid = request.path_params["id"]
         with self._lock:
             task = self._tasks.get(pid) if _ID.match(pid) else None
+            if task is None and self.drift is not None:
+                task = next((t for t in self._tasks.values() if self.drift.matches_id(t.id, pid)), None)
         if task is None:
             self._count("not_found")
             return self._envelope(404, "Prediction not found")
@@ -631,6 +636,37 @@ def _apply_fault(sandbox: Sandbox, fault: Fault, response: Response | None) -> R
     return _json(response.status_code, payload, headers)
 
 
+async def _drift_refusal(sandbox: Sandbox, name: str, request: Request) -> Response | None:
+    """A request-side drift: the 400 the changed server answers this submit with, if it refuses it."""
+    drift = sandbox.drift
+    if drift is None or drift.refusal is None or name != "submit" or sandbox._auth(request) is not None:
+        return None
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not drift.refuses(body):
+        return None
+    sandbox._count("invalid")
+    return sandbox._envelope(400, drift.refusal)
+
+
+def _drifted(drift: Drift, response: Response) -> Response:
+    """The response as the drifted API sends it (JSON bodies only; dropped connections untouched)."""
+    if isinstance(response, _DroppingResponse) or response.media_type != "application/json":
+        return response
+    try:
+        payload = json.loads(bytes(response.body))
+    except ValueError:
+        return response
+    status = response.status_code
+    if drift.errors_as_200 and status >= 400 and isinstance(payload, dict) and "code" in payload:
+        status = 200
+    payload = drift.apply_to_body(payload)
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return _json(status, payload, headers)
+
+
 def _route(
     sandbox: Sandbox, name: str, handler: Callable[[Request], Awaitable[Response]]
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -638,13 +674,18 @@ def _route(
         sandbox._count(name)
         fault = sandbox._take_fault(name)
         request_id = uuid.uuid4().hex
-        if fault is None:
+        refused = await _drift_refusal(sandbox, name, request)
+        if refused is not None:
+            response = refused
+        elif fault is None:
             response = await handler(request)
         else:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             real = await handler(request) if fault.processes else None
             response = _apply_fault(sandbox, fault, real)
+        if sandbox.drift is not None and name != "file":
+            response = _drifted(sandbox.drift, response)
         if name != "file":
             response.headers["x-request-id"] = request_id
         return response

@@ -27,14 +27,16 @@ FaultAction = Literal[
     "html",  # an HTML gateway page (status default 502, text/html)
     "error_envelope",  # HTTP 200 carrying {"code": status or 500, "message": ..., "data": null}
     "unknown_status",  # the real response with data.status replaced by `prediction_status`
-    "missing_fields",  # the real response with every optional prediction field removed
+    "missing_fields",  # the real response with every field but id/status (download_url) removed: breaks the contract
     "delay",  # only wait `delay` seconds, then answer normally
 ]
 ACTIONS: tuple[str, ...] = get_args(FaultAction)
 
-#: Actions whose response is invalid on purpose (not JSON, or no response at all).
+#: Actions whose response breaks the spec on purpose (not JSON, no response at all, or a body
+#: without the fields the strict contract says the API always sends). ``html`` is declared for
+#: gateway statuses only.
 INVALID_RESPONSE_ACTIONS: frozenset[str] = frozenset(
-    {"drop_before", "drop_after_headers", "drop_mid_body", "malformed_json", "truncated_body", "html"}
+    {"drop_before", "drop_after_headers", "drop_mid_body", "malformed_json", "truncated_body", "html", "missing_fields"}
 )
 #: Actions that need the real response, so the request is processed (a submit creates a task).
 _PROCESSING_ACTIONS: frozenset[str] = frozenset(
@@ -193,3 +195,12 @@ class SandboxConfig:
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall_clock: Callable[[], float] = field(default=time.time, repr=False)
     faults: list[Fault] = field(default_factory=list)
+    #: Serve a changed API: the name of a drift of the catalogue (``step1x_edit.sandbox.DRIFTS``),
+    #: e.g. ``"outputs-renamed"``. ``None`` serves the API as the spec describes it.
+    drift: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.drift is not None:
+            from ._drift import get_drift
+
+            get_drift(self.drift)  # ValueError naming the known drifts

@@ -3,7 +3,6 @@ from typing import Any
 
 import httpx
 
-from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.bare_error import BareError
 from ...models.edit_request import EditRequest
@@ -41,7 +40,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
+) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> ErrorEnvelope | PredictionEnvelope:
@@ -119,10 +118,24 @@ def _parse_response(
 
         return response_504
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    def _parse_response_default(data: object) -> BareError | ErrorEnvelope:
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_default_type_0 = ErrorEnvelope.from_dict(data)
+
+            return response_default_type_0
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        if not isinstance(data, dict):
+            raise TypeError()
+        response_default_type_1 = BareError.from_dict(data)
+
+        return response_default_type_1
+
+    response_default = _parse_response_default(response.json())
+
+    return response_default
 
 
 def _build_response(
@@ -150,9 +163,10 @@ def sync_detailed(
 
     Normally the response carries the new prediction with status `created`; poll
     `GET /api/v3/predictions/{id}/result` until it reaches a terminal status. With
-    `enable_sync_mode` the server holds the request open until the prediction finishes,
-    or answers HTTP 200 with status `processing` and task code 5004 once its own sync
-    limit passes; the prediction then carries on asynchronously.
+    `enable_sync_mode` the server holds the request open until the prediction finishes;
+    the sync-mode page names a 504 when it takes too long, and the vendor's SDKs expect
+    HTTP 200 with status `processing` and task code 5004 once the server's own sync limit
+    passes (the prediction then carries on asynchronously).
 
     Args:
         webhook (str | Unset):
@@ -194,9 +208,10 @@ def sync(
 
     Normally the response carries the new prediction with status `created`; poll
     `GET /api/v3/predictions/{id}/result` until it reaches a terminal status. With
-    `enable_sync_mode` the server holds the request open until the prediction finishes,
-    or answers HTTP 200 with status `processing` and task code 5004 once its own sync
-    limit passes; the prediction then carries on asynchronously.
+    `enable_sync_mode` the server holds the request open until the prediction finishes;
+    the sync-mode page names a 504 when it takes too long, and the vendor's SDKs expect
+    HTTP 200 with status `processing` and task code 5004 once the server's own sync limit
+    passes (the prediction then carries on asynchronously).
 
     Args:
         webhook (str | Unset):
@@ -233,9 +248,10 @@ async def asyncio_detailed(
 
     Normally the response carries the new prediction with status `created`; poll
     `GET /api/v3/predictions/{id}/result` until it reaches a terminal status. With
-    `enable_sync_mode` the server holds the request open until the prediction finishes,
-    or answers HTTP 200 with status `processing` and task code 5004 once its own sync
-    limit passes; the prediction then carries on asynchronously.
+    `enable_sync_mode` the server holds the request open until the prediction finishes;
+    the sync-mode page names a 504 when it takes too long, and the vendor's SDKs expect
+    HTTP 200 with status `processing` and task code 5004 once the server's own sync limit
+    passes (the prediction then carries on asynchronously).
 
     Args:
         webhook (str | Unset):
@@ -275,9 +291,10 @@ async def asyncio(
 
     Normally the response carries the new prediction with status `created`; poll
     `GET /api/v3/predictions/{id}/result` until it reaches a terminal status. With
-    `enable_sync_mode` the server holds the request open until the prediction finishes,
-    or answers HTTP 200 with status `processing` and task code 5004 once its own sync
-    limit passes; the prediction then carries on asynchronously.
+    `enable_sync_mode` the server holds the request open until the prediction finishes;
+    the sync-mode page names a 504 when it takes too long, and the vendor's SDKs expect
+    HTTP 200 with status `processing` and task code 5004 once the server's own sync limit
+    passes (the prediction then carries on asynchronously).
 
     Args:
         webhook (str | Unset):

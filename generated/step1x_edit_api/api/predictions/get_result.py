@@ -4,7 +4,6 @@ from urllib.parse import quote
 
 import httpx
 
-from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.bare_error import BareError
 from ...models.error_envelope import ErrorEnvelope
@@ -28,7 +27,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
+) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> ErrorEnvelope | PredictionEnvelope:
@@ -111,10 +110,24 @@ def _parse_response(
 
         return response_504
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    def _parse_response_default(data: object) -> BareError | ErrorEnvelope:
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_default_type_0 = ErrorEnvelope.from_dict(data)
+
+            return response_default_type_0
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        if not isinstance(data, dict):
+            raise TypeError()
+        response_default_type_1 = BareError.from_dict(data)
+
+        return response_default_type_1
+
+    response_default = _parse_response_default(response.json())
+
+    return response_default
 
 
 def _build_response(
