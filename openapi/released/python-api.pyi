@@ -149,7 +149,7 @@ class Prediction:
     additional_properties: dict[str, Any]
     code: int | Unset
     created_at: datetime.datetime | Unset
-    error: str | Unset
+    error: None | str | Unset
     execution_time: int | Unset
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T: ...
@@ -194,7 +194,7 @@ class PredictionTimings:
     additional_properties: dict[str, float]
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T: ...
-    inference: int | Unset
+    inference: Any | Unset
     def to_dict(self) -> dict[str, Any]: ...
 T: object
 
@@ -305,8 +305,9 @@ class DeadlineExceededError(Step1XEditError, TimeoutError):
     def __init__(self, message: str, *, prediction_id: str | None, prediction: Prediction | None = None) -> None: ...
     prediction: object
     prediction_id: object
+InternalServerError: object
 class InvalidParameterError(Step1XEditError, ValueError):
-    def __init__(self, field: str, value: Any, allowed: str, *, show_value: bool = True) -> None: ...
+    def __init__(self, field: str, value: Any, allowed: str, *, show_value: bool = True, message: str | None = None) -> None: ...
     allowed: object
     field: object
     value: object
@@ -345,16 +346,21 @@ class Prediction:
     @property
     def sync_timed_out(self) -> bool: ...
     task_code: int | None
+    def to_dict(self, *, raw: bool = False) -> dict[str, Any]: ...
 class PredictionFailedError(Step1XEditError):
     def __init__(self, prediction: Prediction) -> None: ...
     prediction: object
+    prediction_id: object
+class PredictionInterrupted(KeyboardInterrupt):
+    def __init__(self, prediction_id: str) -> None: ...
     prediction_id: object
 class RateLimitError(APIStatusError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None: ...
     retry_after: object
 class RetryPolicy:
-    def __init__(self, max_retries: int = DEFAULT_MAX_RETRIES, initial_delay: float = INITIAL_RETRY_DELAY, max_delay: float = MAX_RETRY_DELAY, max_retry_after: float = MAX_RETRY_AFTER) -> None: ...
+    def __init__(self, max_retries: int = DEFAULT_MAX_RETRIES, initial_delay: float = INITIAL_RETRY_DELAY, max_delay: float = MAX_RETRY_DELAY, max_retry_after: float = MAX_RETRY_AFTER, max_connect_retries: int = MAX_CONNECT_RETRIES) -> None: ...
     initial_delay: float
+    max_connect_retries: int
     max_delay: float
     max_retries: int
     max_retry_after: float
@@ -377,4 +383,4 @@ class Step1XEditError(Exception):
 class WebhookVerificationError(Step1XEditError, ValueError):
     ...
 def sign_webhook(webhook_id: str, timestamp: int | str, body: bytes | str, secret: str) -> str: ...
-def verify_webhook(headers: Mapping[str, str], body: bytes | str, secret: str, *, tolerance: float | None = DEFAULT_TOLERANCE, now: float | None = None) -> Prediction: ...
+def verify_webhook(headers: Mapping[str, str], body: bytes | str, secret: str | None = None, *, tolerance: float | None = DEFAULT_TOLERANCE, now: float | None = None) -> Prediction: ...

@@ -2,7 +2,7 @@
 
 from typing import Any, Final
 
-SPEC_VERSION: Final[str] = "2026.11.24"
+SPEC_VERSION: Final[str] = "2027.0.0"
 DEFAULT_BASE_URL: Final[str] = "https://api.wavespeed.ai"
 EDIT_REQUEST_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
