@@ -24,6 +24,7 @@ models are imported only inside the commands that need them.
 from __future__ import annotations
 
 import json
+import math
 import signal
 import sys
 import time
@@ -101,8 +102,22 @@ MaxRetries = Annotated[
     typer.Option("--max-retries", min=0, help="Retries of a failed request (default: the client's)."),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")]
+
+
+def _positive_seconds(value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not allowed: a positive number of seconds")
+    return value
+
+
 Timeout = Annotated[
-    float, typer.Option("--timeout", min=0.0, help="Overall deadline in seconds for the prediction to finish.")
+    float,
+    typer.Option(
+        "--timeout", callback=_positive_seconds, help="Overall deadline in seconds for the prediction to finish."
+    ),
+]
+UploadTimeout = Annotated[
+    float, typer.Option("--timeout", callback=_positive_seconds, help="Deadline in seconds for the upload.")
 ]
 OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="Directory for the downloaded outputs.")]
 NoDownload = Annotated[bool, typer.Option("--no-download", help="Print output URLs instead of downloading them.")]
@@ -309,15 +324,13 @@ def edit(
     Prints the prediction id first (stdout), a live status line (stderr), then the saved paths.
     """
     pid: list[str] = []
+    deadline = time.monotonic() + timeout  # one deadline: upload, submit and every poll
     with _errors(pid):
         if not _is_remote(image):
             path = Path(image)
             if not path.is_file():
                 _fail(Exit.USAGE, f"no such file: {image}")
         with _client(api_key, base_url, max_retries) as client:
-            if not _is_remote(image):
-                _say(f"uploading {image} ...")
-                image = client.upload(Path(image))
             params: dict[str, Any] = {
                 "seed": seed,
                 "guidance_scale": guidance_scale,
@@ -325,7 +338,12 @@ def edit(
                 "negative_prompt": negative_prompt,
             }
             params = {k: v for k, v in params.items() if v is not None}
-            p = client.submit(prompt=prompt, image=image, sync=sync, **params)
+            if not _is_remote(image):
+                _say(f"uploading {image} ...")
+            # A local path goes to submit() as a Path: every parameter and the file itself (an
+            # image, within the size limit) are checked before anything is uploaded.
+            source: Any = image if _is_remote(image) else Path(image)
+            p = client.submit(prompt=prompt, image=source, sync=sync, timeout=timeout, **params)
             pid.append(p.id)
             if as_json:
                 _say(f"prediction {p.id}")
@@ -334,7 +352,7 @@ def edit(
             if not p.done:
                 with _StatusLine(p.id) as line:
                     line(p)
-                    p = client.wait(p, timeout=timeout, on_status=line)
+                    p = client.wait(p, timeout=max(deadline - time.monotonic(), 0.001), on_status=line)
             _finish(client, p, output_dir, no_download, as_json)
 
 
@@ -385,6 +403,7 @@ def wait(
 @app.command()
 def upload(
     path: Annotated[Path, typer.Argument(help="The file to upload.")],
+    timeout: UploadTimeout = 600.0,
     as_json: JsonOut = False,
     max_retries: MaxRetries = None,
     api_key: ApiKey = None,
@@ -395,7 +414,7 @@ def upload(
         if not path.is_file():
             _fail(Exit.USAGE, f"no such file: {path}")
         with _client(api_key, base_url, max_retries) as client:
-            url = client.upload(path)
+            url = client.upload(path, timeout=timeout)
         _out(json.dumps({"download_url": url}) if as_json else url)
 
 

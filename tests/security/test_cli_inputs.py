@@ -46,14 +46,16 @@ def _run(server: SandboxServer, *args: str, cwd: Path) -> subprocess.CompletedPr
         ["--prompt", ""],
     ],
 )
-def test_edit_rejects_bad_input_before_any_upload_or_submit(server: SandboxServer, tmp_path: Path, args: list[str]) -> None:
+def test_edit_rejects_bad_input_before_any_upload_or_submit(
+    server: SandboxServer, tmp_path: Path, args: list[str]
+) -> None:
     server.sandbox.reset()
     base = ["edit", "-i", str(SAMPLE), "-o", str(tmp_path)]
     if "--prompt" not in args:
         base += ["--prompt", "make it blue"]
     result = _run(server, *base, *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("error:") or "Usage" in result.stderr or "Invalid" in result.stderr
+    assert "error:" in result.stderr or "Invalid value" in result.stderr
     stats = server.sandbox.stats
     assert (stats["upload"], stats["submit"]) == (0, 0), stats
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from unit.conftest import BASE, KEY, PID, RESULT, SUBMIT, UPLOAD, envelope, ok, prediction
 
 from step1x_edit import AsyncStep1XEdit, DeadlineExceededError, InvalidParameterError, Prediction, Step1XEdit
 from step1x_edit._constants import MIN_SUBMIT_BUDGET
 
 from ._servers import trickling_server
 from .conftest import FakeAPI, FakeClock
-from unit.conftest import BASE, KEY, PID, RESULT, SUBMIT, UPLOAD, envelope, ok, prediction
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -80,9 +80,7 @@ async def test_async_edit_deadline_holds_against_a_trickling_result(api: FakeAPI
 
 @pytest.mark.parametrize("operation", ["get", "wait", "upload", "download", "submit"])
 @pytest.mark.anyio
-async def test_every_operation_takes_a_deadline(
-    api: FakeAPI, clock: FakeClock, operation: str, tmp_path: Path
-) -> None:
+async def test_every_operation_takes_a_deadline(api: FakeAPI, clock: FakeClock, operation: str, tmp_path: Path) -> None:
     api.on(RESULT, *[lambda _r: trickle(clock, prediction("processing"))] * 2)
     api.on(SUBMIT, *[lambda _r: trickle(clock, prediction("created"))] * 2)
     upload = {"type": "image", "download_url": "https://cdn.test/u.png", "filename": "u.png", "size": 1}

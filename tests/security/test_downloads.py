@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from unit.conftest import BASE, KEY
 
 from step1x_edit import (
     AsyncStep1XEdit,
@@ -29,7 +30,6 @@ from step1x_edit import (
 )
 
 from .conftest import FakeAPI, FakeClock
-from unit.conftest import BASE, KEY
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OUT = "https://cdn.test/out/0.png"
@@ -45,7 +45,19 @@ def _png() -> httpx.Response:
 
 @pytest.mark.parametrize(
     "hostile_id",
-    ["../evil", "../../etc/passwd", "/tmp/abs-evil", "a/../../b", "..", ".", "", "x\x00y", "C:\\win\\evil", "~root", "a" * 500],
+    [
+        "../evil",
+        "../../etc/passwd",
+        "/tmp/abs-evil",
+        "a/../../b",
+        "..",
+        ".",
+        "",
+        "x\x00y",
+        "C:\\win\\evil",
+        "~root",
+        "a" * 500,
+    ],
 )
 def test_hostile_ids_stay_inside_the_folder(api: FakeAPI, clock: FakeClock, tmp_path: Path, hostile_id: str) -> None:
     api.default["/out/0.png"] = _png()

@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from unit.conftest import BASE, KEY, SUBMIT, UPLOAD
 
 from step1x_edit import AsyncStep1XEdit, InvalidParameterError, Step1XEdit, Step1XEditError
 
 from .conftest import FakeAPI, FakeClock
-from unit.conftest import BASE, KEY, SUBMIT, UPLOAD
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 URL = "https://example.com/a.png"

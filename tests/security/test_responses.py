@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from unit.conftest import BASE, KEY, PID, RESULT, SUBMIT, UPLOAD, envelope, prediction
 
 from step1x_edit import AsyncStep1XEdit, ContractViolationError, Step1XEdit
 
 from .conftest import FakeAPI, FakeClock
-from unit.conftest import BASE, KEY, PID, RESULT, SUBMIT, UPLOAD, envelope, prediction
 
 URL = "https://example.com/a.png"
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -99,7 +99,7 @@ def test_broken_submit_answer_is_a_contract_violation_after_the_paid_post(
     error = info.value
     assert error.task_may_exist is True  # the POST reached the server: it may have been billed
     assert "task may exist" in str(error)
-    assert error.body
+    assert error.body is not None
     data = body.get("data") if isinstance(body, dict) else None
     if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"]:
         assert error.prediction_id == data["id"]  # kept whenever it can be read

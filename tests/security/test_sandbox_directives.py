@@ -12,22 +12,33 @@ from typing import Any
 import httpx
 import pytest
 
-from step1x_edit.sandbox import SandboxConfig, create_app
+from step1x_edit.sandbox import SandboxConfig, SandboxServer, serve
 
 KEY = "sandbox-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with serve(SandboxConfig(api_key=KEY, created_seconds=0.0, processing_seconds=0.0)) as running:
+        yield running
+
+
 @pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    app = create_app(SandboxConfig(api_key=KEY, created_seconds=0.0, processing_seconds=0.0))
-    with httpx.Client(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:  # type: ignore[arg-type]
+def http(server: SandboxServer) -> Iterator[httpx.Client]:
+    server.sandbox.clear_faults()
+    with httpx.Client(base_url=server.base_url) as client:
         yield client
 
 
 @pytest.mark.parametrize(
     "prompt",
-    ["make it [sandbox:fail=" + "9" * 5000 + "]", "x [sandbox:fail=abc]", "x [sandbox:fail=-5]", "x [sandbox:fail=99999]"],
+    [
+        "make it [sandbox:fail=" + "9" * 5000 + "]",
+        "x [sandbox:fail=abc]",
+        "x [sandbox:fail=-5]",
+        "x [sandbox:fail=99999]",
+    ],
 )
 def test_malformed_fail_directive_is_400(http: httpx.Client, prompt: str) -> None:
     response = http.post(

@@ -13,10 +13,9 @@ import time
 from typing import Any
 
 import pytest
+from unit.conftest import prediction
 
 from step1x_edit import WebhookVerificationError, sign_webhook, verify_webhook
-
-from unit.conftest import prediction
 
 SECRET = "whsec_test-secret"
 BODY = json.dumps(prediction("completed"))
@@ -103,6 +102,10 @@ def test_malformed_arguments_are_a_verification_error(headers: Any, body: Any, s
 )
 def test_signed_but_malformed_body_is_a_verification_error(body: str) -> None:
     ts = int(time.time())
-    headers = {"webhook-id": "m", "webhook-timestamp": str(ts), "webhook-signature": sign_webhook("m", ts, body, SECRET)}
+    headers = {
+        "webhook-id": "m",
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sign_webhook("m", ts, body, SECRET),
+    }
     with pytest.raises(WebhookVerificationError):
         verify_webhook(headers, body, SECRET)
