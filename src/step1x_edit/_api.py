@@ -49,7 +49,7 @@ from ._exceptions import (
     ServerError,
     Step1XEditError,
 )
-from ._models import Prediction
+from ._models import Prediction, is_usable_id
 from ._retry import last_response as _last_response
 from ._retry import parse_retry_after
 from ._spec_data import SUCCESSFUL_STATUSES
@@ -160,6 +160,10 @@ def _checked_prediction(data: object, expected_id: str | None = None) -> Predict
     if not isinstance(pid, str) or not pid:
         detail = _missing_or(data, "id") or f"data.id should be a non-empty string, got {_kind(pid)}"
         raise _Shape(detail, expected_id)
+    if not is_usable_id(pid):
+        raise _Shape(
+            f"data.id {pid[:80]!r} cannot be used in a URL path (expected an id like 32 hex digits)", expected_id
+        )
     known = expected_id or pid
     if expected_id is not None and pid != expected_id:
         raise _Shape(f"the answer is about another prediction ({pid[:40]!r})", expected_id)
@@ -260,7 +264,7 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
 def _prediction_id(body: Mapping[str, Any] | None) -> str | None:
     data = body.get("data") if body else None
     pid = data.get("id") if isinstance(data, dict) else None
-    return pid if isinstance(pid, str) and pid else None
+    return pid if is_usable_id(pid) else None
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -284,7 +288,8 @@ def _status_error(
     error_code = error_code if isinstance(error_code, str) else None
     pid = prediction_id or _prediction_id(body)
     # A submit answered 5xx may still have created (and billed) the task.
-    may_exist = operation == "submit" and status >= 500
+    # (4xx: refused, nothing ran; anything else, e.g. an odd envelope code, is not proof of that.)
+    may_exist = operation == "submit" and not 400 <= status < 500
     where = f"HTTP {http_status}" if http_status >= 400 else f"HTTP {http_status} with envelope code {status}"
     hint = _HINTS.get(status, "server error" if status >= 500 else "")
     text = f"{operation} failed ({where}): {message}"

@@ -53,7 +53,7 @@ from ._exceptions import (
     PredictionFailedError,
     Step1XEditError,
 )
-from ._models import Prediction
+from ._models import Prediction, is_usable_id
 from ._polling import DurationEstimate, PollPolicy, poll_times
 from ._retry import CallScope, RetryPolicy, async_remember_response, current_scope, monotonic, remember_response
 from ._spec_data import DEFAULT_BASE_URL
@@ -184,17 +184,11 @@ def _extension(kind: str) -> str:
 
 
 def _check_id(prediction_id: object) -> str:
-    if (
-        not isinstance(prediction_id, str)
-        or not prediction_id
-        or len(prediction_id) > 256
-        or not prediction_id.isascii()
-        or not prediction_id.isprintable()
-        or any(c in prediction_id for c in "/?#% ")
-    ):
+    if not is_usable_id(prediction_id):
         raise InvalidParameterError(
             "prediction_id", prediction_id, "a prediction id string such as the one submit returned"
         )
+    assert isinstance(prediction_id, str)
     return prediction_id
 
 

@@ -165,7 +165,9 @@ def read_body(response: httpx.Response, request: httpx.Request, limit: int = MAX
     return _buffered(response, request, b"".join(chunks))
 
 
-async def aread_body(response: httpx.Response, request: httpx.Request, limit: int = MAX_RESPONSE_BYTES) -> httpx.Response:
+async def aread_body(
+    response: httpx.Response, request: httpx.Request, limit: int = MAX_RESPONSE_BYTES
+) -> httpx.Response:
     chunks: list[bytes] = []
     size = 0
     try:

@@ -60,7 +60,9 @@ def validate_field(name: str, value: Any) -> Any:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise InvalidParameterError(
-                name, value, f"valid Unicode text (a lone surrogate {value[exc.start]!r} at index {exc.start} cannot be sent)"
+                name,
+                value,
+                f"valid Unicode text (a lone surrogate {value[exc.start]!r} at index {exc.start} cannot be sent)",
             ) from None
         if len(value) < rule.get("minLength", 0):
             raise InvalidParameterError(name, value, "a non-empty string")

@@ -7,6 +7,7 @@ that used up the deadline still let the (billed) submit go out, and the id was l
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -46,6 +47,10 @@ def trickle(clock: FakeClock, data: dict[str, object], step: float = 0.5) -> htt
     return httpx.Response(200, headers={"content-type": "application/json"}, stream=Trickle(clock, body, step))
 
 
+async def _maybe_await(result: object) -> object:
+    return await result if inspect.isawaitable(result) else result
+
+
 def _clients(api: FakeAPI) -> tuple[Step1XEdit, AsyncStep1XEdit]:
     transport = httpx.MockTransport(api.handler)
     return (
@@ -60,9 +65,11 @@ def _clients(api: FakeAPI) -> tuple[Step1XEdit, AsyncStep1XEdit]:
 def test_edit_deadline_holds_against_a_trickling_result(api: FakeAPI, clock: FakeClock) -> None:
     api.on(RESULT, lambda _r: trickle(clock, prediction("completed")))
     start = clock.now
-    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client:
-        with pytest.raises(DeadlineExceededError) as info:
-            client.edit("x", "https://example.com/a.png", timeout=2)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client,
+        pytest.raises(DeadlineExceededError) as info,
+    ):
+        client.edit("x", "https://example.com/a.png", timeout=2)
     assert info.value.prediction_id == PID  # the paid prediction is not lost
     assert clock.now - start <= 2 + 0.5  # at most one trickled chunk past the deadline
 
@@ -103,9 +110,7 @@ async def test_every_operation_takes_a_deadline(api: FakeAPI, clock: FakeClock, 
     for client in (sync, asynchronous):
         start = clock.now
         with pytest.raises(DeadlineExceededError):
-            result = getattr(client, operation)(*args, timeout=3, **kwargs)
-            if isinstance(client, AsyncStep1XEdit):
-                await result
+            await _maybe_await(getattr(client, operation)(*args, timeout=3, **kwargs))
         assert clock.now - start <= 3 + 0.5, (type(client).__name__, clock.now - start)
     sync.close()
     await asynchronous.aclose()
@@ -144,9 +149,11 @@ def test_no_submit_when_the_upload_used_up_the_deadline(api: FakeAPI, clock: Fak
         return httpx.Response(200, json=envelope(data))
 
     api.on(UPLOAD, slow_upload)
-    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client:
-        with pytest.raises(DeadlineExceededError) as info:
-            client.edit("x", PNG, timeout=10)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client,
+        pytest.raises(DeadlineExceededError) as info,
+    ):
+        client.edit("x", PNG, timeout=10)
     assert api.count(SUBMIT) == 0  # nothing was billed
     assert info.value.task_may_exist is False
     assert "nothing was submitted" in str(info.value)
@@ -169,17 +176,21 @@ async def test_no_submit_when_the_upload_used_up_the_deadline_async(api: FakeAPI
 
 
 def test_a_deadline_shorter_than_the_submit_minimum_is_refused_up_front(api: FakeAPI, clock: FakeClock) -> None:
-    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client:
-        with pytest.raises(InvalidParameterError, match="timeout"):
-            client.edit("x", "https://example.com/a.png", timeout=MIN_SUBMIT_BUDGET / 2)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client,
+        pytest.raises(InvalidParameterError, match="timeout"),
+    ):
+        client.edit("x", "https://example.com/a.png", timeout=MIN_SUBMIT_BUDGET / 2)
     assert api.requests == []
 
 
 def test_deadline_during_submit_says_a_task_may_exist(api: FakeAPI, clock: FakeClock) -> None:
     api.on(SUBMIT, lambda _r: trickle(clock, prediction("created")))
-    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client:
-        with pytest.raises(DeadlineExceededError) as info:
-            client.edit("x", "https://example.com/a.png", timeout=5)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client,
+        pytest.raises(DeadlineExceededError) as info,
+    ):
+        client.edit("x", "https://example.com/a.png", timeout=5)
     assert info.value.task_may_exist is True
     assert "task may exist" in str(info.value)
     assert api.count(SUBMIT) == 1

@@ -74,9 +74,11 @@ def _response(body: Any) -> httpx.Response:
 @pytest.mark.parametrize("name", list(BROKEN_PREDICTIONS))
 def test_broken_result_is_a_contract_violation_with_the_id(api: FakeAPI, clock: FakeClock, name: str) -> None:
     api.on(RESULT, _response(BROKEN_PREDICTIONS[name]))
-    with Step1XEdit(api_key=KEY, base_url=BASE, max_retries=0, transport=httpx.MockTransport(api.handler)) as c:
-        with pytest.raises(ContractViolationError) as info:
-            c.get(PID)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, max_retries=0, transport=httpx.MockTransport(api.handler)) as c,
+        pytest.raises(ContractViolationError) as info,
+    ):
+        c.get(PID)
     assert info.value.prediction_id == PID
     assert info.value.body is not None
     assert info.value.task_may_exist is False
@@ -120,9 +122,11 @@ async def test_async_client_raises_the_same(api: FakeAPI, clock: FakeClock, name
 
 def test_deep_nesting_is_a_contract_violation(api: FakeAPI, clock: FakeClock) -> None:
     api.on(RESULT, _response(DEEP))
-    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as c:
-        with pytest.raises(ContractViolationError) as info:
-            c.get(PID)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as c,
+        pytest.raises(ContractViolationError) as info,
+    ):
+        c.get(PID)
     assert info.value.prediction_id == PID
 
 
@@ -138,16 +142,20 @@ def test_deep_nesting_is_a_contract_violation(api: FakeAPI, clock: FakeClock) ->
 )
 def test_broken_upload_answer(api: FakeAPI, clock: FakeClock, body: Any) -> None:
     api.on(UPLOAD, _response(body))
-    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as c:
-        with pytest.raises(ContractViolationError):
-            c.upload(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as c,
+        pytest.raises(ContractViolationError),
+    ):
+        c.upload(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
 
 
 def test_answer_about_another_prediction_is_a_contract_violation(api: FakeAPI, clock: FakeClock) -> None:
     api.on(RESULT, _response(envelope(_data(id="f" * 32))))
-    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as c:
-        with pytest.raises(ContractViolationError, match="another prediction") as info:
-            c.get(PID)
+    with (
+        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as c,
+        pytest.raises(ContractViolationError, match="another prediction") as info,
+    ):
+        c.get(PID)
     assert info.value.prediction_id == PID
 
 
