@@ -119,6 +119,9 @@ Timeout = Annotated[
 UploadTimeout = Annotated[
     float, typer.Option("--timeout", callback=_positive_seconds, help="Deadline in seconds for the upload.")
 ]
+RequestTimeout = Annotated[
+    float, typer.Option("--timeout", callback=_positive_seconds, help="Deadline in seconds for the request.")
+]
 OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="Directory for the downloaded outputs.")]
 NoDownload = Annotated[bool, typer.Option("--no-download", help="Print output URLs instead of downloading them.")]
 
@@ -359,6 +362,7 @@ def edit(
 @app.command()
 def get(
     prediction_id: Annotated[str, typer.Argument(metavar="ID", help="The prediction id.")],
+    timeout: RequestTimeout = 600.0,
     as_json: JsonOut = False,
     max_retries: MaxRetries = None,
     api_key: ApiKey = None,
@@ -366,7 +370,7 @@ def get(
 ) -> None:
     """Show a prediction's current status and outputs (one request)."""
     with _errors([prediction_id]), _client(api_key, base_url, max_retries) as client:
-        p = client.get(prediction_id)
+        p = client.get(prediction_id, timeout=timeout)
         if as_json:
             _out(json.dumps(_prediction_dict(p)))
             return

@@ -70,7 +70,7 @@ def test_edit_rejects_a_text_file_before_uploading(server: SandboxServer, tmp_pa
     assert server.sandbox.stats["upload"] == 0
 
 
-@pytest.mark.parametrize("command", [["wait", "abc"], ["upload", str(SAMPLE)]])
+@pytest.mark.parametrize("command", [["wait", "abc"], ["upload", str(SAMPLE)], ["get", "abc"]])
 def test_other_commands_reject_timeout_zero(server: SandboxServer, tmp_path: Path, command: list[str]) -> None:
     server.sandbox.reset()
     result = _run(server, *command, "--timeout", "0", cwd=tmp_path)

@@ -199,3 +199,15 @@ def test_deadline_during_submit_says_a_task_may_exist(api: FakeAPI, clock: FakeC
 def test_ok_still_works(client: Step1XEdit, api: FakeAPI) -> None:
     api.on(RESULT, ok("completed"))
     assert client.edit("x", "https://example.com/a.png", timeout=5).status == "completed"
+
+
+def test_the_deadline_backend_is_installed_on_the_default_transport() -> None:
+    """The sync socket clip relies on httpx's internal pool attribute; a httpx upgrade that moves
+    it must fail here, not silently lose the wall-time bound."""
+    from step1x_edit._transport import DeadlineBackend, RetryTransport, install_deadline_backend
+
+    transport = httpx.HTTPTransport()
+    assert install_deadline_backend(transport) is True
+    assert isinstance(transport._pool._network_backend, DeadlineBackend)
+    retrying = RetryTransport()
+    assert isinstance(retrying._inner._pool._network_backend, DeadlineBackend)  # type: ignore[attr-defined]
