@@ -743,9 +743,9 @@ class Step1XEdit(_Base):
     # -- operations --
     def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
         """Upload a file (path, bytes or binary file object); return its download URL."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
-        deadline = self._deadline(timeout)
         pending = _read_upload(file, filename)
         try:
             with _scope(deadline):
@@ -755,9 +755,9 @@ class Step1XEdit(_Base):
 
     def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
         """The prediction's current state (one request)."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
-        deadline = self._deadline(timeout)
         pid = _check_id(prediction_id)
         try:
             with _scope(deadline):
@@ -998,9 +998,9 @@ class AsyncStep1XEdit(_Base):
 
     async def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
         """Upload a file (path, bytes or binary file object); return its download URL."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
-        deadline = self._deadline(timeout)
         pending = _read_upload(file, filename)
         try:
             with _scope(deadline):
@@ -1010,9 +1010,9 @@ class AsyncStep1XEdit(_Base):
 
     async def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
         """The prediction's current state (one request)."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
-        deadline = self._deadline(timeout)
         pid = _check_id(prediction_id)
         try:
             with _scope(deadline):

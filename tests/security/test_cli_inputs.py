@@ -76,3 +76,35 @@ def test_other_commands_reject_timeout_zero(server: SandboxServer, tmp_path: Pat
     result = _run(server, *command, "--timeout", "0", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert (server.sandbox.stats["upload"], server.sandbox.stats["result"]) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"webhook-id": "m", "webhook-timestamp": "\u00b9\u00b2", "webhook-signature": "v3,00"},
+        {"webhook-id": "m", "webhook-timestamp": "NOW", "webhook-signature": "v3,\u00e9\u00e9"},
+        {"webhook-id": "m", "webhook-timestamp": 17, "webhook-signature": None},
+    ],
+)
+def test_malformed_webhook_exits_with_its_documented_code(
+    server: SandboxServer, tmp_path: Path, headers: dict[str, object]
+) -> None:
+    """Item 7: a malformed delivery used to raise TypeError/ValueError (exit 1); it is exit 9."""
+    import json
+    import time
+
+    headers = {k: str(int(time.time())) if v == "NOW" else v for k, v in headers.items()}
+    (tmp_path / "headers.json").write_text(json.dumps(headers), encoding="utf-8")
+    (tmp_path / "body.json").write_text('{"id": "x", "status": "completed"}', encoding="utf-8")
+    result = _run(
+        server,
+        "verify-webhook",
+        "--secret",
+        "whsec_x",
+        "--headers",
+        str(tmp_path / "headers.json"),
+        "--body",
+        str(tmp_path / "body.json"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 9, result.stderr
