@@ -198,3 +198,30 @@ async def test_async_download_is_just_as_safe(api: FakeAPI, clock: FakeClock, tm
             await client.download(prediction, tmp_path / "out", overwrite=True)
     assert os.listdir(tmp_path / "out") == [path.name]
     assert path.read_bytes() == PNG
+
+
+class Large(httpx.SyncByteStream):
+    """A 32 MiB PNG-looking output in 64 KiB chunks, generated on the fly."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield PNG
+        block = b"\x00" * 65536
+        for _ in range(512):
+            yield block
+
+
+def test_large_download_is_streamed_to_disk_not_held_in_memory(api: FakeAPI, clock: FakeClock, tmp_path: Path) -> None:
+    """Item 9: a 300 MB output used to be held in memory (RSS 636 MB); now memory stays flat."""
+    import tracemalloc
+
+    api.default["/out/0.png"] = lambda _r: httpx.Response(200, headers={"content-type": "image/png"}, stream=Large())
+    prediction = Prediction(id="big", status="completed", outputs=(OUT,))
+    with _client(api) as client:
+        tracemalloc.start()
+        try:
+            path = client.download(prediction, tmp_path)[0]
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert path.stat().st_size == len(PNG) + 512 * 65536
+    assert peak < 4 * 1024 * 1024, peak  # 32 MiB written, a few chunks in memory at most
