@@ -155,6 +155,7 @@ def _classify(exc: BaseException) -> Exit:
 
     pairs: list[tuple[str, Exit]] = [
         ("InvalidParameterError", Exit.USAGE),
+        ("OutputExistsError", Exit.USAGE),  # download() never overwrites: choose another -o folder
         ("DeadlineExceededError", Exit.DEADLINE),
         ("PredictionFailedError", Exit.FAILED),
         ("AuthenticationError", Exit.AUTH),

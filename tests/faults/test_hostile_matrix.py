@@ -196,7 +196,7 @@ def hostile() -> Iterator[_Server]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.base = f"http://127.0.0.1:{server.server_address[1]}"
     server.counts = {}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()

@@ -108,3 +108,16 @@ def test_malformed_webhook_exits_with_its_documented_code(
         cwd=tmp_path,
     )
     assert result.returncode == 9, result.stderr
+
+
+def test_wait_twice_into_the_same_folder_does_not_overwrite(server: SandboxServer, tmp_path: Path) -> None:
+    """Item 4 at the CLI: the second download of the same prediction is refused (exit 2), not overwritten."""
+    first = _run(server, "edit", "-i", str(SAMPLE), "--prompt", "x", "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    pid = first.stdout.splitlines()[0]
+    saved = Path(first.stdout.splitlines()[-1])
+    saved.write_bytes(b"edited by hand")
+    again = _run(server, "wait", pid, "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert again.returncode == 2, again.stderr
+    assert "already exists" in again.stderr
+    assert saved.read_bytes() == b"edited by hand"
