@@ -55,19 +55,36 @@ def _client(api: FakeAPI) -> Step1XEdit:
     return Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler))
 
 
-@pytest.mark.parametrize(
-    ("prompt", "image", "field"),
-    [
-        ("lone \ud800 surrogate", URL, "prompt"),
-        ("x", "a" * 5000, "image"),  # neither URL nor path; used to raise OSError ENAMETOOLONG
-        ("x", "dir/" * 2000 + "f.png", "image"),
-        ("x", "\x00nul.png", "image"),
-        ("x", None, "image"),
-        ("x", 12, "image"),
-        ("ok", URL + "\ud800", "image"),
-        (None, URL, "prompt"),
-    ],
-)
+BAD_INPUTS = [
+    ("lone \ud800 surrogate", URL, "prompt"),
+    ("x", "a" * 5000, "image"),  # neither URL nor path; used to raise OSError ENAMETOOLONG
+    ("x", "dir/" * 2000 + "f.png", "image"),
+    ("x", "\x00nul.png", "image"),
+    ("x", None, "image"),
+    ("x", 12, "image"),
+    ("ok", URL + "\ud800", "image"),
+    (None, URL, "prompt"),
+]
+
+
+@pytest.mark.anyio
+async def test_async_client_refuses_the_same_inputs(api: FakeAPI, clock: FakeClock, tmp_path: Path) -> None:
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    async with AsyncStep1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client:
+        for prompt, image, field in [*BAD_INPUTS, ("x", text, "image"), ("x", b"no magic", "image")]:
+            with pytest.raises(InvalidParameterError) as info:
+                await client.submit(prompt, image)
+            assert info.value.field == field
+        for bad in (None, 12, object()):
+            with pytest.raises(InvalidParameterError):
+                await client.upload(bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError):
+            await client.edit("x", URL, timeout=0)
+    assert api.requests == []
+
+
+@pytest.mark.parametrize(("prompt", "image", "field"), BAD_INPUTS)
 def test_bad_input_is_invalid_parameter_and_nothing_is_sent(
     api: FakeAPI, clock: FakeClock, prompt: Any, image: Any, field: str
 ) -> None:
