@@ -704,6 +704,8 @@ class Step1XEdit(_Base):
         super().__init__(
             api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
         )
+        if http_client is not None and transport is not None:
+            raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
         if http_client is not None:
             transport = ClientTransport(http_client, merge_headers=True)
             self._inner_transport: httpx.BaseTransport | None = ClientTransport(http_client, merge_headers=False)
@@ -959,6 +961,8 @@ class AsyncStep1XEdit(_Base):
         super().__init__(
             api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
         )
+        if http_client is not None and transport is not None:
+            raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
         if http_client is not None:
             transport = AsyncClientTransport(http_client, merge_headers=True)
             self._inner_transport: httpx.AsyncBaseTransport | None = AsyncClientTransport(

@@ -240,3 +240,14 @@ def test_no_exception_text_carries_a_header_value(api: FakeAPI, clock: FakeClock
     assert KEY not in str(info.value)
     assert getattr(info.value, "task_may_exist", None) is False  # nothing could have been sent
     assert api.count(SUBMIT) == 1  # and it is not retried
+
+
+def test_http_client_and_transport_together_are_refused() -> None:
+    with httpx.Client() as http, pytest.raises(InvalidParameterError) as info:
+        Step1XEdit(
+            api_key=KEY, base_url=BASE, http_client=http, transport=httpx.MockTransport(lambda r: httpx.Response(200))
+        )
+    assert info.value.field == "transport"
+    with pytest.raises(InvalidParameterError) as info:
+        Step1XEdit(api_key=KEY, base_url=BASE, http_client="not a client")  # type: ignore[arg-type]
+    assert info.value.field == "http_client"
