@@ -280,6 +280,8 @@ def _output_folder(directory: str | os.PathLike[str]) -> Path:
         raise InvalidParameterError("directory", directory, f"a folder that can be created ({exc})") from None
     if not real.is_dir():
         raise InvalidParameterError("directory", directory, "a folder")
+    if not os.access(real, os.W_OK | os.X_OK):
+        raise InvalidParameterError("directory", directory, "a folder you can write to")
     return real
 
 
