@@ -457,11 +457,12 @@ class _Base:
         seconds = _seconds("timeout", timeout)
         if seconds is None:
             return None
-        if submitting and seconds < MIN_SUBMIT_BUDGET:
+        if submitting and seconds <= MIN_SUBMIT_BUDGET:
             raise InvalidParameterError(
                 "timeout",
                 timeout,
-                f"at least {MIN_SUBMIT_BUDGET:g} s: a submit is sent only with that much time left to hear its answer",
+                f"more than {MIN_SUBMIT_BUDGET:g} s: a submit is sent only with at least "
+                f"{MIN_SUBMIT_BUDGET:g} s left to hear its answer",
             )
         return _monotonic() + seconds
 
@@ -782,7 +783,7 @@ class Step1XEdit(_Base):
     ) -> Prediction:
         """Create a prediction and return it as created (does not wait). A local image is uploaded first.
 
-        ``timeout`` bounds the upload and the submit together (at least MIN_SUBMIT_BUDGET, 1 s).
+        ``timeout`` bounds the upload and the submit together (more than MIN_SUBMIT_BUDGET, 1 s).
         """
         deadline = self._deadline(timeout, submitting=True)
         return self._submit(prompt, image, params, sync, base64_output, webhook, deadline, None)

@@ -176,12 +176,16 @@ async def test_no_submit_when_the_upload_used_up_the_deadline_async(api: FakeAPI
 
 
 def test_a_deadline_shorter_than_the_submit_minimum_is_refused_up_front(api: FakeAPI, clock: FakeClock) -> None:
-    with (
-        Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client,
-        pytest.raises(InvalidParameterError, match="timeout"),
-    ):
-        client.edit("x", "https://example.com/a.png", timeout=MIN_SUBMIT_BUDGET / 2)
-    assert api.requests == []
+    with Step1XEdit(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api.handler)) as client:
+        for too_short in (MIN_SUBMIT_BUDGET / 2, MIN_SUBMIT_BUDGET):
+            with pytest.raises(InvalidParameterError, match="timeout"):
+                client.edit("x", "https://example.com/a.png", timeout=too_short)
+            with pytest.raises(InvalidParameterError, match="timeout"):
+                client.submit("x", "https://example.com/a.png", timeout=too_short)
+        assert api.requests == []
+        # Just above the minimum: accepted, and the submit goes out with the time left.
+        assert client.edit("x", "https://example.com/a.png", timeout=MIN_SUBMIT_BUDGET + 0.5).status == "completed"
+    assert api.count(SUBMIT) == 1
 
 
 def test_deadline_during_submit_says_a_task_may_exist(api: FakeAPI, clock: FakeClock) -> None:
