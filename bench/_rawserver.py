@@ -1,6 +1,6 @@
 """A minimal asyncio HTTP/1.1 loopback server for the benchmarks (stdlib only).
 
-    python -m bench._rawserver [--submit ok|stall] [--result completed|processing|stall]
+    python -m bench._rawserver [--submit ok|stall|trickle] [--result completed|processing|stall|trickle]
 
 Binds 127.0.0.1 on a free port, prints one JSON line `{"base_url": ..., "pid": ...}`, then serves
 until SIGTERM, until stdin closes (its parent went away) or for at most SERVER_LIFETIME_S.
@@ -8,7 +8,8 @@ Keep-alive aware and cheap per request, so client differences are not diluted by
 
 Routes: `POST /api/v3/wavespeed-ai/step1x-edit` answers the envelope with status "created";
 `GET /api/v3/predictions/{id}/result` answers "completed" with one output URL (or "processing");
-`stall` reads the request and never answers. `GET /__stats` returns the counters (connections,
+`stall` reads the request and never answers; `trickle` sends the headers at once, then the
+body one byte every TRICKLE_INTERVAL_S (0.5 s, as in issue 13's reproduction). `GET /__stats` returns the counters (connections,
 submit, result, other; the stats request's own connection is counted), `POST /__reset` zeroes them.
 """
 
@@ -51,6 +52,7 @@ BODIES = {
     "processing": envelope("processing", []),
 }
 REASONS = {200: "OK", 404: "Not Found"}
+TRICKLE_INTERVAL_S = 0.5
 
 
 def response(status: int, body: bytes, close: bool) -> bytes:
@@ -111,6 +113,16 @@ class Server:
                     self.stalled.append(writer)
                     await asyncio.sleep(SERVER_LIFETIME_S)
                     return
+                if mode == "trickle":
+                    self.stalled.append(writer)
+                    head, _, body = out.partition(b"\r\n\r\n")
+                    writer.write(head + b"\r\n\r\n")
+                    await writer.drain()
+                    for byte in body:
+                        await asyncio.sleep(TRICKLE_INTERVAL_S)
+                        writer.write(bytes([byte]))
+                        await writer.drain()
+                    return
                 writer.write(out)
                 await writer.drain()
                 if close:
@@ -121,8 +133,8 @@ class Server:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--submit", choices=["ok", "stall"], default="ok")
-    parser.add_argument("--result", choices=["completed", "processing", "stall"], default="completed")
+    parser.add_argument("--submit", choices=["ok", "stall", "trickle"], default="ok")
+    parser.add_argument("--result", choices=["completed", "processing", "stall", "trickle"], default="completed")
     args = parser.parse_args()
     server = Server(args.submit, args.result)
     srv = await asyncio.start_server(server.handle, "127.0.0.1", 0, backlog=1024)

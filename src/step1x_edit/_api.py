@@ -16,8 +16,10 @@ Translation happens here and nowhere else:
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -28,16 +30,9 @@ from step1x_edit_api import Client as GeneratedClient
 from step1x_edit_api.api.edit import submit_edit
 from step1x_edit_api.api.media import upload_binary
 from step1x_edit_api.api.predictions import get_result
-from step1x_edit_api.models import (
-    EditRequest,
-    ErrorEnvelope,
-    KnownPredictionStatus,
-    PredictionEnvelope,
-    UploadEnvelope,
-    UploadRequest,
-)
+from step1x_edit_api.models import EditRequest, UploadRequest
 from step1x_edit_api.models import Prediction as GeneratedPrediction
-from step1x_edit_api.types import UNSET, File, Response, Unset
+from step1x_edit_api.types import UNSET, File, Response
 
 from ._exceptions import (
     APIConnectionError,
@@ -52,10 +47,12 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    Step1XEditError,
 )
-from ._models import Prediction
+from ._models import Prediction, is_usable_id
 from ._retry import describe_attempts, parse_retry_after
 from ._retry import last_response as _last_response
+from ._spec_data import SUCCESSFUL_STATUSES
 
 __all__ = [
     "get",
@@ -70,7 +67,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures before any byte of the request could reach the server.
+_UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, *_UNSENDABLE)
 
 _HINTS = {
     400: "check the parameters",
@@ -102,54 +101,172 @@ def wrap_async(http: httpx.AsyncClient) -> GeneratedClient:
 
 
 # --- parsing -------------------------------------------------------------------------------
+#
+# The one parsing layer. Every answer is checked here, field by field, against the shapes the
+# spec declares; anything else becomes ContractViolationError (raw body kept, prediction id and
+# task_may_exist set when known). Tolerated, because harmless: unknown fields, status words the
+# spec does not list, optional fields that are missing or null. Refused: a completed prediction
+# without usable outputs (none, not strings, or NSFW flags that are not one per output).
 
 
-def _opt(value: T | Unset) -> T | None:
-    return None if isinstance(value, Unset) else value
+class _Shape(Exception):
+    """A data object that does not have the shape the spec declares (internal)."""
+
+    def __init__(self, detail: str, prediction_id: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.prediction_id = prediction_id
 
 
-def _to_prediction(model: GeneratedPrediction, raw: Mapping[str, Any]) -> Prediction:
-    status = model.status.value if isinstance(model.status, KnownPredictionStatus) else str(model.status)
-    urls, timings = _opt(model.urls), _opt(model.timings)
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _is_str_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_bool_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, bool) for item in value)
+
+
+def _missing_or(data: object, name: str) -> str:
+    if isinstance(data, dict) and name not in data:
+        return f"required field {name!r} is missing"
+    return ""
+
+
+def _field(data: Mapping[str, Any], name: str, ok: Callable[[Any], bool], what: str, pid: str | None) -> Any:
+    value = data.get(name)
+    if value is None:  # missing or null: optional fields may be either
+        return None
+    if not ok(value):
+        raise _Shape(f"data.{name} should be {what}, got {_kind(value)}", pid)
+    return value
+
+
+def _kind(value: object) -> str:
+    text = json.dumps(value, default=str)[:60] if not isinstance(value, dict | list) else type(value).__name__
+    return f"{type(value).__name__} {text}" if not isinstance(value, dict | list) else f"a JSON {text}"
+
+
+def _created_at(text: str | None, pid: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise _Shape(f"data.created_at is not an RFC 3339 date-time: {text[:40]!r}", pid) from None
+
+
+def _checked_prediction(data: object, expected_id: str | None = None) -> Prediction:
+    """Our Prediction from a ``data`` object, or _Shape naming the first thing that is wrong."""
+    if not isinstance(data, dict):
+        raise _Shape(f"data should be a prediction object, got {_kind(data)}", expected_id)
+    pid = data.get("id")
+    if not isinstance(pid, str) or not pid:
+        detail = _missing_or(data, "id") or f"data.id should be a non-empty string, got {_kind(pid)}"
+        raise _Shape(detail, expected_id)
+    if not is_usable_id(pid):
+        raise _Shape(
+            f"data.id {pid[:80]!r} cannot be used in a URL path (expected an id like 32 hex digits)", expected_id
+        )
+    known = expected_id or pid
+    if expected_id is not None and pid != expected_id:
+        raise _Shape(f"the answer is about another prediction ({pid[:40]!r})", expected_id)
+    status = data.get("status")
+    if not isinstance(status, str) or not status:
+        detail = _missing_or(data, "status") or f"data.status should be a non-empty string, got {_kind(status)}"
+        raise _Shape(detail, known)
+    outputs = _field(data, "outputs", _is_str_list, "a list of strings", known)
+    nsfw = _field(data, "has_nsfw_contents", _is_bool_list, "a list of booleans", known)
+    urls = _field(data, "urls", lambda v: isinstance(v, dict), "an object", known)
+    result_url = _field(urls, "get", lambda v: isinstance(v, str), "a string", known) if urls else None
+    timings = _field(data, "timings", lambda v: isinstance(v, dict), "an object", known)
+    _field(data, "input", lambda v: isinstance(v, dict), "an object", known)
+    if status in SUCCESSFUL_STATUSES:
+        if not outputs:
+            raise _Shape(f"prediction is {status} but has no outputs", known)
+        if nsfw is not None and len(nsfw) != len(outputs):
+            raise _Shape(f"has_nsfw_contents has {len(nsfw)} flags for {len(outputs)} outputs", known)
     return Prediction(
-        id=model.id,
+        id=pid,
         status=status,
-        model=_opt(model.model),
-        outputs=tuple(_opt(model.outputs) or ()),
-        has_nsfw_contents=tuple(_opt(model.has_nsfw_contents) or ()),
-        result_url=_opt(urls.get) if urls is not None else None,
-        created_at=_opt(model.created_at),
-        error=_opt(model.error) or None,
-        task_code=_opt(model.code),
-        inference_ms=_opt(timings.inference) if timings is not None else None,
-        execution_ms=_opt(model.execution_time),
-        raw=raw,
+        model=_field(data, "model", lambda v: isinstance(v, str), "a string", known),
+        outputs=tuple(outputs or ()),
+        has_nsfw_contents=tuple(nsfw or ()),
+        result_url=result_url,
+        created_at=_created_at(_field(data, "created_at", lambda v: isinstance(v, str), "a string", known), known),
+        error=_field(data, "error", lambda v: isinstance(v, str), "a string", known) or None,
+        task_code=_field(data, "code", _is_int, "an integer", known),
+        inference_ms=_field(timings, "inference", _is_number, "a number", known) if timings else None,
+        execution_ms=_field(data, "executionTime", _is_number, "a number", known),
+        raw=data,
     )
+
+
+_URL = re.compile(r"^https?://[^\s/?#]+\S*$")
+
+
+def _checked_upload(data: object) -> str:
+    if not isinstance(data, dict):
+        raise _Shape(f"data should be an upload object, got {_kind(data)}")
+    url = data.get("download_url")
+    if not isinstance(url, str) or _URL.match(url) is None:
+        raise _Shape(f"data.download_url should be an http(s) URL, got {_kind(url)}")
+    return url
 
 
 def parse_prediction(data: Mapping[str, Any]) -> Prediction:
     """A bare prediction object (the webhook body) as our Prediction; ContractViolationError if malformed."""
     try:
-        return _to_prediction(GeneratedPrediction.from_dict(data), data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        GeneratedPrediction.from_dict(data)  # the spec's own required fields and formats
+        return _checked_prediction(data)
+    except _Shape as exc:
         raise ContractViolationError(
-            f"prediction does not match the spec: {_describe(exc)}", body=json.dumps(data)[:2000]
+            f"prediction does not match the spec: {exc.detail}", body=_dump(data), prediction_id=exc.prediction_id
         ) from None
+    except Exception as exc:  # whatever the generated parser trips on
+        raise ContractViolationError(
+            f"prediction does not match the spec: {_describe(exc)}", body=_dump(data)
+        ) from None
+
+
+def _dump(data: object) -> str:
+    try:
+        return json.dumps(data, default=str)[:2000]
+    except (ValueError, TypeError, RecursionError):
+        return repr(data)[:2000]
 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         return f"required field {exc.args[0]!r} is missing"
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _text(response: httpx.Response) -> str:
-    return response.content.decode(response.encoding or "utf-8", errors="replace")
+    try:
+        return response.content.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:
+        return response.content.decode("utf-8", errors="replace")
+
+
+def _json_any(response: httpx.Response) -> object:
+    """The parsed body; raises ValueError (also for nesting too deep to parse)."""
+    try:
+        return json.loads(response.content)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     try:
-        data = json.loads(response.content)
+        data = _json_any(response)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
@@ -158,7 +275,7 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
 def _prediction_id(body: Mapping[str, Any] | None) -> str | None:
     data = body.get("data") if body else None
     pid = data.get("id") if isinstance(data, dict) else None
-    return pid if isinstance(pid, str) else None
+    return pid if is_usable_id(pid) else None
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -182,7 +299,8 @@ def _status_error(
     error_code = error_code if isinstance(error_code, str) else None
     pid = prediction_id or _prediction_id(body)
     # A submit answered 5xx may still have created (and billed) the task.
-    may_exist = operation == "submit" and status >= 500
+    # (4xx: refused, nothing ran; anything else, e.g. an odd envelope code, is not proof of that.)
+    may_exist = operation == "submit" and not 400 <= status < 500
     where = f"HTTP {http_status}" if http_status >= 400 else f"HTTP {http_status} with envelope code {status}"
     hint = _HINTS.get(status, "server error" if status >= 500 else "")
     if _bad_file(operation, status, message):
@@ -235,87 +353,123 @@ def _transport_error(exc: httpx.TransportError, operation: str, prediction_id: s
     never_sent = isinstance(exc, _NEVER_SENT)
     may_exist = operation == "submit" and not never_sent
     kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    text = f"{operation} failed: {type(exc).__name__}: {exc or 'no detail'}" + describe_attempts(exc)
+    if isinstance(exc, _UNSENDABLE):
+        # h11 echoes the offending header value (it could be the key): never show its text.
+        detail = "the request could not be encoded (an invalid header value or URL); nothing was sent"
+    else:
+        detail = str(exc) or "no detail"
+    text = f"{operation} failed: {type(exc).__name__}: {detail}" + describe_attempts(exc)
     if may_exist:
         text += "; the request may have reached the server, so a task may exist: not resent"
     return kind(text, prediction_id=prediction_id, task_may_exist=may_exist)
 
 
-def _interpret(
-    result: Response[Any] | None, operation: str, prediction_id: str | None, parse_error: Exception | None
-) -> tuple[Any, httpx.Response]:
-    """Return the parsed success model and the raw response, or raise the right error."""
+def _interpret(operation: str, prediction_id: str | None, parse_error: Exception | None) -> tuple[Any, httpx.Response]:
+    """Return the success ``data`` object and the raw response, or raise the right error."""
     raw = _last_response.get()
     if raw is None:  # the hook did not run: nothing to explain with
-        if parse_error is not None:
-            raise parse_error
-        raise APIConnectionError(f"{operation} failed: no response", prediction_id=prediction_id)
+        raise ContractViolationError(
+            f"{operation}: no response could be read"
+            + (f" ({_describe(parse_error)})" if parse_error is not None else ""),
+            prediction_id=prediction_id,
+            task_may_exist=operation == "submit",
+        )
     if raw.status_code >= 400:
         raise _status_error(raw, operation, prediction_id)
-    if parse_error is not None:
-        detail = "body is not JSON" if isinstance(parse_error, ValueError) else _describe(parse_error)
-        raise _contract_error(raw, operation, prediction_id, detail)
-    parsed = result.parsed if result is not None else None
-    if raw.status_code != 200 or parsed is None:
-        raise _contract_error(raw, operation, prediction_id, f"undocumented status {raw.status_code}")
-    if isinstance(parsed, ErrorEnvelope):
-        code = _opt(parsed.code)
-        if code is not None and code != 200:
-            raise _status_error(raw, operation, prediction_id, envelope_code=code)
-        raise _contract_error(raw, operation, prediction_id, _why_not_success(raw, operation))
-    if parsed.code != 200:
-        raise _status_error(raw, operation, prediction_id, envelope_code=parsed.code)
-    return parsed, raw
-
-
-def _why_not_success(raw: httpx.Response, operation: str) -> str:
-    model = UploadEnvelope if operation == "upload" else PredictionEnvelope
-    body = _json_object(raw)
-    if body is None:
-        return "body is not a JSON object"
     try:
-        model.from_dict(body)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return _describe(exc)
-    return "envelope code 200 without a usable data object"
+        body = _json_any(raw)
+    except ValueError:
+        raise _contract_error(raw, operation, prediction_id, "body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _contract_error(raw, operation, prediction_id, f"body should be a JSON object, got {_kind(body)}")
+    code = body.get("code")
+    if not _is_int(code):
+        raise _contract_error(raw, operation, prediction_id, f"envelope code should be an integer, got {_kind(code)}")
+    message = body.get("message")
+    if message is not None and not isinstance(message, str):
+        raise _contract_error(
+            raw, operation, prediction_id, f"envelope message should be a string, got {_kind(message)}"
+        )
+    if raw.status_code != 200:
+        raise _contract_error(raw, operation, prediction_id, f"undocumented status {raw.status_code}")
+    if code != 200:
+        raise _status_error(raw, operation, prediction_id, envelope_code=code)
+    if "data" not in body:
+        raise _contract_error(raw, operation, prediction_id, "required field 'data' is missing")
+    return body.get("data"), raw
+
+
+def _guarded(
+    operation: str, prediction_id: str | None, parse_error: Exception | None, convert: Callable[[Any], T]
+) -> T:
+    """_interpret, then convert the data object; nothing but our own errors can come out."""
+    try:
+        data, raw = _interpret(operation, prediction_id, parse_error)
+        try:
+            return convert(data)
+        except _Shape as exc:
+            raise _contract_error(raw, operation, exc.prediction_id or prediction_id, exc.detail) from None
+    except Step1XEditError:
+        raise
+    except Exception as exc:  # the net under the parsing layer: a bug here must not escape raw
+        last = _last_response.get()
+        if last is None:
+            raise ContractViolationError(
+                f"{operation}: the response could not be read: {_describe(exc)}",
+                prediction_id=prediction_id,
+                task_may_exist=operation == "submit",
+            ) from exc
+        raise _contract_error(last, operation, prediction_id, _describe(exc)) from exc
 
 
 def _call(
-    fn: Callable[..., Response[Any]], operation: str, prediction_id: str | None, **kwargs: Any
-) -> tuple[Any, httpx.Response]:
+    fn: Callable[..., Response[Any]],
+    operation: str,
+    prediction_id: str | None,
+    convert: Callable[[Any], T],
+    **kwargs: Any,
+) -> T:
     token = _last_response.set(None)
     try:
+        parse_error: Exception | None = None
         try:
-            result = fn(**kwargs)
+            fn(**kwargs)
         except httpx.TransportError as exc:
             raise _transport_error(exc, operation, prediction_id) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return _interpret(None, operation, prediction_id, exc)
-        return _interpret(result, operation, prediction_id, None)
+        except APIError as exc:  # raised by our transport (e.g. a body over the size cap)
+            exc.prediction_id = exc.prediction_id or prediction_id
+            exc.task_may_exist = exc.task_may_exist or operation == "submit"
+            raise
+        except Exception as exc:  # the generated parser choked; _interpret explains
+            parse_error = exc
+        return _guarded(operation, prediction_id, parse_error, convert)
     finally:
         _last_response.reset(token)
 
 
 async def _call_async(
-    fn: Callable[..., Awaitable[Response[Any]]], operation: str, prediction_id: str | None, **kwargs: Any
-) -> tuple[Any, httpx.Response]:
+    fn: Callable[..., Awaitable[Response[Any]]],
+    operation: str,
+    prediction_id: str | None,
+    convert: Callable[[Any], T],
+    **kwargs: Any,
+) -> T:
     token = _last_response.set(None)
     try:
+        parse_error: Exception | None = None
         try:
-            result = await fn(**kwargs)
+            await fn(**kwargs)
         except httpx.TransportError as exc:
             raise _transport_error(exc, operation, prediction_id) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return _interpret(None, operation, prediction_id, exc)
-        return _interpret(result, operation, prediction_id, None)
+        except APIError as exc:  # raised by our transport (e.g. a body over the size cap)
+            exc.prediction_id = exc.prediction_id or prediction_id
+            exc.task_may_exist = exc.task_may_exist or operation == "submit"
+            raise
+        except Exception as exc:  # the generated parser choked; _interpret explains
+            parse_error = exc
+        return _guarded(operation, prediction_id, parse_error, convert)
     finally:
         _last_response.reset(token)
-
-
-def _prediction_from(envelope: PredictionEnvelope, raw: httpx.Response) -> Prediction:
-    body = _json_object(raw)
-    data = body.get("data") if body else None
-    return _to_prediction(envelope.data, data if isinstance(data, dict) else envelope.data.to_dict())
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -329,36 +483,36 @@ def _upload_body(filename: str, content: bytes, content_type: str) -> UploadRequ
     return UploadRequest(file=File(payload=io.BytesIO(content), file_name=filename, mime_type=content_type))
 
 
+def _for(prediction_id: str | None) -> Callable[[Any], Prediction]:
+    return lambda data: _checked_prediction(data, prediction_id)
+
+
 def submit(gen: GeneratedClient, body: Mapping[str, Any], webhook: str | None) -> Prediction:
-    envelope, raw = _call(submit_edit.sync_detailed, "submit", None, **_submit_kwargs(gen, body, webhook))
-    return _prediction_from(envelope, raw)
+    return _call(submit_edit.sync_detailed, "submit", None, _for(None), **_submit_kwargs(gen, body, webhook))
 
 
 async def submit_async(gen: GeneratedClient, body: Mapping[str, Any], webhook: str | None) -> Prediction:
     kwargs = _submit_kwargs(gen, body, webhook)
-    envelope, raw = await _call_async(submit_edit.asyncio_detailed, "submit", None, **kwargs)
-    return _prediction_from(envelope, raw)
+    return await _call_async(submit_edit.asyncio_detailed, "submit", None, _for(None), **kwargs)
 
 
 def get(gen: GeneratedClient, prediction_id: str) -> Prediction:
-    envelope, raw = _call(get_result.sync_detailed, "get result", prediction_id, id=prediction_id, client=gen)
-    return _prediction_from(envelope, raw)
+    return _call(
+        get_result.sync_detailed, "get result", prediction_id, _for(prediction_id), id=prediction_id, client=gen
+    )
 
 
 async def get_async(gen: GeneratedClient, prediction_id: str) -> Prediction:
-    envelope, raw = await _call_async(
-        get_result.asyncio_detailed, "get result", prediction_id, id=prediction_id, client=gen
+    return await _call_async(
+        get_result.asyncio_detailed, "get result", prediction_id, _for(prediction_id), id=prediction_id, client=gen
     )
-    return _prediction_from(envelope, raw)
 
 
 def upload(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
     body = _upload_body(filename, content, content_type)
-    envelope, _ = _call(upload_binary.sync_detailed, "upload", None, client=gen, body=body)
-    return str(envelope.data.download_url)
+    return _call(upload_binary.sync_detailed, "upload", None, _checked_upload, client=gen, body=body)
 
 
 async def upload_async(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
     body = _upload_body(filename, content, content_type)
-    envelope, _ = await _call_async(upload_binary.asyncio_detailed, "upload", None, client=gen, body=body)
-    return str(envelope.data.download_url)
+    return await _call_async(upload_binary.asyncio_detailed, "upload", None, _checked_upload, client=gen, body=body)

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
+import hashlib
 import ipaddress
 import logging
+import math
 import mimetypes
 import os
+import re
+import tempfile
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +35,9 @@ from ._constants import (
     DEFAULT_WAIT_TIMEOUT,
     ENV_API_KEY,
     ENV_BASE_URL,
+    MAX_DOWNLOAD_BYTES,
+    MAX_UPLOAD_BYTES,
+    MIN_SUBMIT_BUDGET,
     POOL_TIMEOUT,
     READ_TIMEOUT,
     SYNC_READ_TIMEOUT,
@@ -39,17 +47,19 @@ from ._exceptions import (
     APIConnectionError,
     APIError,
     APIStatusError,
+    ContractViolationError,
     DeadlineExceededError,
     InvalidParameterError,
+    OutputExistsError,
     PredictionFailedError,
     PredictionInterrupted,
     Step1XEditError,
 )
-from ._models import Prediction
+from ._models import Prediction, is_usable_id
 from ._polling import DurationEstimate, PollPolicy, poll_times
 from ._retry import CallScope, RetryPolicy, async_remember_response, current_scope, monotonic, remember_response
 from ._spec_data import DEFAULT_BASE_URL
-from ._transport import AsyncRetryTransport, RetryTransport
+from ._transport import AsyncClientTransport, AsyncRetryTransport, ClientTransport, RetryTransport
 from ._validation import validate_edit_params
 
 if TYPE_CHECKING:
@@ -78,13 +88,16 @@ class _Default:
 
 
 DEFAULT: Final = _Default()
-"""Use the client's default (e.g. ``timeout=DEFAULT`` means 600 s for edit/wait)."""
+"""Use the client's default (e.g. ``timeout=DEFAULT`` means 600 s for every call)."""
 
 ImageInput = str | os.PathLike[str] | bytes
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 StatusCallback = Callable[[Prediction], None]
+Timeout = float | _Default | None
 _PLACEHOLDER_URL = "https://upload.invalid/pending"
 _REMOTE_PREFIXES = ("http://", "https://", "data:")
+_MAX_PATH_CHARS = 4096
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 __version__ = "0.1.0"
 
 
@@ -95,20 +108,58 @@ class _Upload:
     content_type: str
 
 
-def _read_upload(file: FileInput, filename: str | None = None) -> _Upload:
+def _too_big(field: str, value: object, size: int) -> InvalidParameterError:
+    return InvalidParameterError(
+        field, value, f"at most {MAX_UPLOAD_BYTES} bytes (this is {size}); pass an http(s) URL for larger files"
+    )
+
+
+def _local_file(field: str, value: str | os.PathLike[str]) -> Path:
+    """An existing, readable regular file within the upload size, or InvalidParameterError."""
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text or len(text) > _MAX_PATH_CHARS or "\x00" in text:
+        raise InvalidParameterError(field, value, "an http(s) URL, a data: URI, or an existing local file")
+    path = Path(text)
+    try:
+        info = path.stat() if path.is_file() else None
+        readable = info is not None and os.access(path, os.R_OK)
+    except (OSError, ValueError):
+        info, readable = None, False
+    if info is None:  # missing, a directory, a device, a name too long...: say which
+        raise InvalidParameterError(
+            field, value, f"an http(s) URL, a data: URI, or an existing local file; {_not_a_file(path)}"
+        )
+    if not readable:
+        raise InvalidParameterError(field, value, f"a readable file; {path}: permission denied")
+    if info.st_size > MAX_UPLOAD_BYTES:
+        raise _too_big(field, value, info.st_size)
+    return path
+
+
+def _read_upload(file: object, filename: str | None = None, *, field: str = "file") -> _Upload:
     if isinstance(file, bytes | bytearray):
         content, name = bytes(file), filename or "upload.bin"
     elif isinstance(file, str | os.PathLike):
-        path = Path(file)
-        if not path.is_file():
-            raise InvalidParameterError("file", str(file), f"an existing file; {_not_a_file(path)}")
+        path = _local_file(field, file)
         try:
-            content, name = path.read_bytes(), filename or path.name
-        except OSError as exc:  # e.g. permission denied: the caller's file, not a server fault
-            raise InvalidParameterError("file", str(file), f"a readable file; {path}: {exc.strerror}") from None
-    else:
-        content = file.read()
+            content = path.read_bytes()
+        except OSError as exc:
+            raise InvalidParameterError(field, file, f"a readable file ({exc.strerror or 'cannot read'})") from None
+        name = filename or path.name
+    elif callable(getattr(file, "read", None)):
+        try:
+            content = file.read(MAX_UPLOAD_BYTES + 1)  # type: ignore[attr-defined]
+        except Exception as exc:  # any file-like object's failure is bad input
+            raise InvalidParameterError(field, file, f"a readable binary file ({type(exc).__name__})") from None
+        if not isinstance(content, bytes):
+            raise InvalidParameterError(field, file, "a file opened in binary mode ('rb')")
         name = filename or Path(str(getattr(file, "name", "upload.bin"))).name
+    else:
+        raise InvalidParameterError(field, file, "a path, bytes, or a binary file object")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise _too_big(field, f"<{len(content)} bytes>", len(content))
+    if filename is not None and (not isinstance(filename, str) or not filename.isprintable() or "/" in filename):
+        raise InvalidParameterError("filename", filename, "a plain file name (printable, no '/')")
     kind = _sniff(content) or mimetypes.guess_type(name)[0] or "application/octet-stream"
     return _Upload(name, content, kind)
 
@@ -128,7 +179,8 @@ def _not_a_file(path: Path) -> str:
 _MAGIC = [
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF8", "image/gif"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
     (b"BM", "image/bmp"),
     (b"II*\x00", "image/tiff"),
     (b"MM\x00*", "image/tiff"),
@@ -136,29 +188,22 @@ _MAGIC = [
 
 
 def _sniff(content: bytes) -> str | None:
+    """The image type by magic bytes, or None."""
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
         return "image/webp"
     return next((kind for magic, kind in _MAGIC if content.startswith(magic)), None)
 
 
-def _extension(content: bytes, content_type: str | None) -> str:
-    kind = _sniff(content) or (content_type or "").split(";")[0].strip()
-    return {"image/jpeg": ".jpg", "image/tiff": ".tiff"}.get(kind) or mimetypes.guess_extension(kind or "") or ".bin"
-
-
-def _decode_base64_output(output: str) -> bytes:
-    data = output.split(",", 1)[1] if output.startswith("data:") else output
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise APIError(f"output is neither a URL nor valid base64: {exc}") from None
+def _extension(kind: str) -> str:
+    return {"image/jpeg": ".jpg", "image/tiff": ".tiff"}.get(kind) or mimetypes.guess_extension(kind) or ".img"
 
 
 def _check_id(prediction_id: object) -> str:
-    if not isinstance(prediction_id, str) or not prediction_id or "/" in prediction_id:
+    if not is_usable_id(prediction_id):
         raise InvalidParameterError(
             "prediction_id", prediction_id, "a prediction id string such as the one submit returned"
         )
+    assert isinstance(prediction_id, str)
     return prediction_id
 
 
@@ -196,16 +241,219 @@ def _normalise_base_url(url: str) -> str:
     return url
 
 
-def _check_base_url(url: str) -> str:
-    url = _normalise_base_url(url)
-    parsed = httpx.URL(url)
-    if parsed.scheme == "https" or (parsed.scheme == "http" and _is_loopback(parsed.host)):
-        return url.rstrip("/")
+def _check_base_url(url: object) -> str:
+    allowed = "an https URL (plain http only to a loopback address: the API key would travel in clear text)"
+    if not isinstance(url, str | httpx.URL):
+        raise InvalidParameterError("base_url", url, allowed)
+    try:
+        text = _normalise_base_url(str(url))  # a missing scheme is refused with a suggestion
+        parsed = httpx.URL(text)
+    except InvalidParameterError:
+        raise
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise InvalidParameterError("base_url", url, allowed) from None
+    if parsed.host and (parsed.scheme == "https" or (parsed.scheme == "http" and _is_loopback(parsed.host))):
+        return text.rstrip("/")
+    raise InvalidParameterError("base_url", str(url), allowed)
+
+
+def _check_key(key: object) -> str:
+    if not isinstance(key, str) or not key:
+        raise InvalidParameterError(
+            "api_key",
+            None,
+            f"pass api_key= or set {ENV_API_KEY}",
+            show_value=False,
+            message=f"no API key: pass api_key= to the client or set the {ENV_API_KEY} environment variable",
+        )
+    # Printable ASCII without spaces: anything else cannot travel in a header (and h11 would
+    # echo the value in its error). The message never shows the key, not even a part of it.
+    if not all("!" <= c <= "~" for c in key):
+        raise InvalidParameterError(
+            "api_key",
+            None,
+            "printable ASCII only (no spaces, control characters such as CR/LF, or non-ASCII letters); "
+            "check for a stray newline where the key was pasted",
+            show_value=False,
+        )
+    return key
+
+
+def _seconds(field: str, value: object, *, allow_none: bool = True) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not value > 0:
+        raise InvalidParameterError(
+            field, value, "a positive, finite number of seconds" + (", or None for no limit" if allow_none else "")
+        )
+    return float(value)
+
+
+def _check_timeout(timeout: object) -> httpx.Timeout:
+    if timeout is None or isinstance(timeout, int | float):
+        seconds = _seconds("timeout", timeout)
+        return httpx.Timeout(
+            seconds if seconds is not None else READ_TIMEOUT,
+            connect=CONNECT_TIMEOUT if seconds is None else min(CONNECT_TIMEOUT, seconds),
+            write=WRITE_TIMEOUT if seconds is None else seconds,
+            pool=POOL_TIMEOUT if seconds is None else min(POOL_TIMEOUT, seconds),
+        )
+    if isinstance(timeout, httpx.Timeout):
+        for part in ("connect", "read", "write", "pool"):
+            _seconds(f"timeout.{part}", getattr(timeout, part))
+        return timeout
     raise InvalidParameterError(
-        "base_url",
-        url,
-        "an https URL (plain http only to a loopback address: the API key would travel in clear text)",
+        "timeout", timeout, "seconds per request (a positive number), an httpx.Timeout, or None"
     )
+
+
+def _check_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidParameterError("max_retries", max_retries, "a whole number >= 0")
+    return max_retries
+
+
+def _file_stem(prediction_id: str) -> str:
+    """A file-name stem from the server's id: the id itself when plainly safe, else a hash of it."""
+    if _SAFE_ID.fullmatch(prediction_id):
+        return prediction_id
+    return "prediction-" + hashlib.sha256(prediction_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _output_folder(directory: str | os.PathLike[str]) -> Path:
+    try:
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        real = folder.resolve(strict=True)
+    except (OSError, TypeError, ValueError) as exc:
+        raise InvalidParameterError("directory", directory, f"a folder that can be created ({exc})") from None
+    if not real.is_dir():
+        raise InvalidParameterError("directory", directory, "a folder")
+    if not os.access(real, os.W_OK | os.X_OK):
+        raise InvalidParameterError("directory", directory, "a folder you can write to")
+    return real
+
+
+class _Output:
+    """One output being written: a temporary file in the target folder, renamed when complete.
+
+    Checks as bytes arrive: the size cap, the deadline, and that the first bytes are an image.
+    ``commit`` never overwrites unless asked, and never writes through a symlink (a hard link
+    refuses an existing name, a symlink included; os.replace swaps the name itself).
+    """
+
+    def __init__(self, prediction: Prediction, index: int, folder: Path, max_bytes: int, deadline: float | None):
+        self.prediction, self.index, self.folder = prediction, index, folder
+        self.max_bytes, self.deadline = max_bytes, deadline
+        fd, name = tempfile.mkstemp(prefix=".step1x-", suffix=".part", dir=folder)
+        self.tmp = Path(name)
+        self.file = os.fdopen(fd, "wb")
+        self.size = 0
+        self.head = b""
+
+    def violation(self, detail: str, body: str | None = None) -> ContractViolationError:
+        return ContractViolationError(
+            f"output {self.index} of prediction {self.prediction.id}: {detail}",
+            prediction_id=self.prediction.id,
+            body=body,
+        )
+
+    def check_type(self, content_type: str | None, length: str | None) -> None:
+        kind = (content_type or "").split(";")[0].strip().lower()
+        if kind and not kind.startswith("image/") and kind not in ("application/octet-stream", "binary/octet-stream"):
+            raise self.violation(f"the output host sent {kind!r}, not an image")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            raise self.violation(f"{length} bytes is over the max_bytes={self.max_bytes} cap (raise it to accept)")
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise self.violation(f"more than max_bytes={self.max_bytes} bytes (raise the cap to accept)")
+        if len(self.head) < 16:
+            self.head += chunk[: 16 - len(self.head)]
+        self.file.write(chunk)
+        if self.deadline is not None and _monotonic() >= self.deadline:
+            raise DeadlineExceededError(
+                f"the timeout passed while downloading output {self.index} of prediction {self.prediction.id}; "
+                "download() again to retry",
+                prediction_id=self.prediction.id,
+                prediction=self.prediction,
+            )
+
+    def commit(self, overwrite: bool) -> Path:
+        self.file.close()
+        kind = _sniff(self.head)
+        if kind is None:
+            raise self.violation(f"the content is not an image (starts with {self.head[:16]!r})")
+        target = self.folder / f"{_file_stem(self.prediction.id)}-{self.index}{_extension(kind)}"
+        if target.parent != self.folder:  # cannot happen with a sanitized stem; checked anyway
+            raise self.violation(f"unsafe file name {target.name!r}")
+        if overwrite:
+            os.replace(self.tmp, target)
+            return target
+        try:
+            os.link(self.tmp, target)
+        except FileExistsError:
+            raise OutputExistsError(
+                f"{target} already exists; not overwritten (pass overwrite=True, or another folder)",
+                path=str(target),
+                prediction_id=self.prediction.id,
+            ) from None
+        except OSError:  # no hard links on this file system: check, then rename
+            if os.path.lexists(target):
+                raise OutputExistsError(
+                    f"{target} already exists; not overwritten (pass overwrite=True, or another folder)",
+                    path=str(target),
+                    prediction_id=self.prediction.id,
+                ) from None
+            os.replace(self.tmp, target)
+            return target
+        self.tmp.unlink()
+        return target
+
+    def discard(self) -> None:
+        self.file.close()
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+
+def _decode_base64_output(output: str, sink: _Output) -> None:
+    data = output.split(",", 1)[1] if output.startswith("data:") else output
+    if len(data) * 3 // 4 > sink.max_bytes + 3:
+        raise sink.violation(f"the base64 output is over the max_bytes={sink.max_bytes} cap")
+    try:
+        sink.write(base64.b64decode(data, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise sink.violation(f"the output is neither a URL nor valid base64 ({exc})") from None
+
+
+def _download_failed(prediction: Prediction, index: int, response: httpx.Response, text: str) -> APIStatusError:
+    return APIStatusError(
+        f"download of output {index} failed: HTTP {response.status_code}",
+        status_code=response.status_code,
+        prediction_id=prediction.id,
+        body=text,
+    )
+
+
+def _fetch_failed(prediction: Prediction, index: int, exc: httpx.TransportError) -> APIConnectionError:
+    return APIConnectionError(
+        f"download of output {index} failed: {type(exc).__name__}: {exc}", prediction_id=prediction.id
+    )
+
+
+class _KeyAuth(httpx.Auth):
+    """Adds the key to each API request as it is sent (never to a client's default headers)."""
+
+    def __init__(self, headers: Callable[[], dict[str, str]]) -> None:
+        self._headers = headers
+
+    def __repr__(self) -> str:
+        return "_KeyAuth(<hidden>)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(self._headers())
+        yield request
 
 
 class _Base:
@@ -219,51 +467,53 @@ class _Base:
         max_retries: int,
         poll: PollPolicy | None,
         retry: RetryPolicy | None = None,
+        client_base_url: httpx.URL | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
-        if not key:
-            raise InvalidParameterError(
-                "api_key",
-                None,
-                f"pass api_key= or set {ENV_API_KEY}",
-                show_value=False,
-                message=f"no API key: pass api_key= to the client or set the {ENV_API_KEY} environment variable",
-            )
+        key = _check_key(api_key if api_key is not None else os.environ.get(ENV_API_KEY))
+        if base_url is None and client_base_url is not None and str(client_base_url):
+            base_url = str(client_base_url)  # the caller's client's base URL, checked like any other
         self.base_url = _check_base_url(base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
         self.__api_key = key  # name-mangled and never printed
-        if timeout is None or isinstance(timeout, int | float):
-            self.timeout = httpx.Timeout(
-                timeout if timeout is not None else READ_TIMEOUT,
-                connect=CONNECT_TIMEOUT if timeout is None else min(CONNECT_TIMEOUT, timeout),
-                write=WRITE_TIMEOUT if timeout is None else timeout,
-                pool=POOL_TIMEOUT if timeout is None else min(POOL_TIMEOUT, timeout),
-            )
-        else:
-            self.timeout = timeout
-        self.retry_policy = retry or RetryPolicy(max_retries=max_retries)
+        self.timeout = _check_timeout(timeout)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidParameterError("retry", retry, "a RetryPolicy")
+        if poll is not None and not isinstance(poll, PollPolicy):
+            raise InvalidParameterError("poll", poll, "a PollPolicy")
+        self.retry_policy = retry or RetryPolicy(max_retries=_check_retries(max_retries))
         self.poll = poll or PollPolicy()
         self._durations = DurationEstimate()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    def _headers(self) -> dict[str, str]:
+    def _auth_headers(self) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {self.__api_key}",
+        }
+
+    @staticmethod
+    def _headers() -> dict[str, str]:
+        return {
             "User-Agent": f"{CLIENT_NAME}/{__version__} (python; httpx {httpx.__version__})",
             "X-Client-Name": CLIENT_NAME,
             "X-Client-Version": __version__,
         }
 
     @staticmethod
-    def _deadline(timeout: float | _Default | None) -> float | None:
+    def _deadline(timeout: Timeout, *, submitting: bool = False) -> float | None:
         if isinstance(timeout, _Default):
             timeout = DEFAULT_WAIT_TIMEOUT
-        if timeout is None:
+        seconds = _seconds("timeout", timeout)
+        if seconds is None:
             return None
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-            raise InvalidParameterError("timeout", timeout, "a positive number of seconds, or None for no limit")
-        return _monotonic() + timeout
+        if submitting and seconds <= MIN_SUBMIT_BUDGET:
+            raise InvalidParameterError(
+                "timeout",
+                timeout,
+                f"more than {MIN_SUBMIT_BUDGET:g} s: a submit is sent only with at least "
+                f"{MIN_SUBMIT_BUDGET:g} s left to hear its answer",
+            )
+        return _monotonic() + seconds
 
     def _prepare(
         self,
@@ -277,20 +527,19 @@ class _Base:
     ) -> tuple[dict[str, Any], _Upload | None]:
         """Validate everything (sending nothing); return the body and a pending upload, if any."""
         given = {"prompt": prompt, **{name: value for name, value in params.items() if value is not None}}
+        if not isinstance(sync, bool):
+            raise InvalidParameterError("sync", sync, "true or false")
+        if not isinstance(base64_output, bool):
+            raise InvalidParameterError("base64_output", base64_output, "true or false")
         if sync:
             given["enable_sync_mode"] = True
         if base64_output:
             given["enable_base64_output"] = True
-        pending: _Upload | None = None
+        local: Path | None = None
         if isinstance(image, bytes | bytearray):
-            pending = _read_upload(image, "image" + _extension(bytes(image), None))
             given["image"] = _PLACEHOLDER_URL
         elif isinstance(image, os.PathLike) or (isinstance(image, str) and not image.startswith(_REMOTE_PREFIXES)):
-            if not isinstance(image, str | os.PathLike) or not image or not Path(image).is_file():
-                problem = f"; {_not_a_file(Path(image))}" if isinstance(image, str | os.PathLike) and image else ""
-                raise InvalidParameterError(
-                    "image", image, f"an http(s) URL, a data: URI, or an existing local file{problem}"
-                )
+            local = _local_file("image", image)
             given["image"] = _PLACEHOLDER_URL
         else:
             given["image"] = image
@@ -298,12 +547,29 @@ class _Base:
         if webhook is not None:
             if not isinstance(webhook, str) or not webhook.startswith(("https://", "http://")):
                 raise InvalidParameterError("webhook", webhook, "an http(s) URL that accepts POST")
+            if not webhook.isascii() or not webhook.isprintable() or any(c.isspace() for c in webhook):
+                raise InvalidParameterError("webhook", webhook, "an http(s) URL (printable ASCII, no spaces)")
             if base64_output:
                 raise InvalidParameterError(
                     "webhook", webhook, "not together with base64_output=True (the API rejects webhook + base64 output)"
                 )
-        if body["image"] == _PLACEHOLDER_URL and pending is None:
-            pending = _read_upload(image)  # a local file: read only once the rest is known to be valid
+        pending: _Upload | None = None
+        if body["image"] == _PLACEHOLDER_URL:
+            # Read only once the rest is known to be valid; it must be an image, by its bytes.
+            if local is not None:
+                pending = _read_upload(local, field="image")
+            else:
+                assert isinstance(image, bytes | bytearray)
+                pending = _read_upload(image, "image", field="image")
+            kind = _sniff(pending.content)
+            if kind is None:
+                raise InvalidParameterError(
+                    "image",
+                    image if local is not None else f"<{len(pending.content)} bytes>",
+                    "an image file (PNG, JPEG, WebP, GIF, BMP or TIFF); this is not an image by its first bytes",
+                )
+            if local is None:
+                pending = _Upload("image" + _extension(kind), pending.content, kind)
         return body, pending
 
     def _notify(self, on_status: StatusCallback | None, prediction: Prediction, previous: str | None) -> str:
@@ -325,51 +591,53 @@ class _Base:
         return deadline is not None and _monotonic() >= deadline
 
     @staticmethod
+    def _budget_check(deadline: float | None) -> None:
+        """Never submit without budget: raise (nothing sent) if too little time is left to hear the answer."""
+        if deadline is None:
+            return
+        left = deadline - _monotonic()
+        if left < MIN_SUBMIT_BUDGET:
+            raise DeadlineExceededError(
+                f"only {max(left, 0.0):.3f} s of the timeout were left before submitting, less than the "
+                f"{MIN_SUBMIT_BUDGET:g} s minimum needed to hear the answer: nothing was submitted "
+                "(no task exists; nothing was billed)",
+                prediction_id=None,
+                task_may_exist=False,
+            )
+
+    @staticmethod
     def _deadline_error(
         prediction_id: str | None,
         prediction: Prediction | None = None,
         *,
         submitting: bool = False,
+        task_may_exist: bool = True,
+        what: str | None = None,
     ) -> DeadlineExceededError:
         if submitting:
-            error = DeadlineExceededError(
-                "the timeout passed while submitting; a task may exist (check your WaveSpeed history "
-                "before resubmitting)",
-                prediction_id=None,
-            )
-        else:
-            status = f" (last status: {prediction.status})" if prediction is not None else ""
-            error = DeadlineExceededError(
-                f"prediction {prediction_id} did not finish before the timeout{status}; "
-                f"it may still complete: resume with wait({prediction_id!r})",
-                prediction_id=prediction_id,
-                prediction=prediction,
-            )
-        return error
-
-    @staticmethod
-    def _save(prediction: Prediction, directory: Path, index: int, content: bytes, kind: str | None) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{prediction.id}-{index}{_extension(content, kind)}"
-        path.write_bytes(content)
-        return path
-
-    @staticmethod
-    def _fetched(prediction: Prediction, index: int, response: httpx.Response) -> tuple[bytes, str | None]:
-        if response.status_code >= 400:
-            raise APIStatusError(
-                f"download of output {index} failed: HTTP {response.status_code}",
-                status_code=response.status_code,
-                prediction_id=prediction.id,
-                body=response.text[:2000],
-            )
-        return response.content, response.headers.get("content-type")
-
-    @staticmethod
-    def _fetch_failed(prediction: Prediction, index: int, exc: httpx.TransportError) -> APIConnectionError:
-        return APIConnectionError(
-            f"download of output {index} failed: {type(exc).__name__}: {exc}", prediction_id=prediction.id
+            if task_may_exist:
+                text = (
+                    "the timeout passed while submitting; a task may exist (check your WaveSpeed history "
+                    "before resubmitting)"
+                )
+            else:
+                text = "the timeout passed before the submit could be sent: nothing was submitted"
+            return DeadlineExceededError(text, prediction_id=None, task_may_exist=task_may_exist)
+        if what is not None:
+            return DeadlineExceededError(f"the timeout passed during {what}", prediction_id=prediction_id)
+        status = f" (last status: {prediction.status})" if prediction is not None else ""
+        return DeadlineExceededError(
+            f"prediction {prediction_id} did not finish before the timeout{status}; "
+            f"it may still complete: resume with wait({prediction_id!r})",
+            prediction_id=prediction_id,
+            prediction=prediction,
         )
+
+    def _timed_out(self, error: APIError, deadline: float | None, what: str) -> Step1XEditError:
+        """A connection/timeout error after the deadline passed is the deadline's doing."""
+        if isinstance(error, APIConnectionError) and self._expired(deadline):
+            return self._deadline_error(error.prediction_id, what=what)
+        return error
 
     def _schedule(self, learn: bool) -> Iterator[float]:
         return poll_times(self.poll, self._durations.value if learn else None)
@@ -377,6 +645,14 @@ class _Base:
     def _learn(self, learn: bool, last_pending: float | None, seen: float) -> None:
         if learn and self.poll.learn:
             self._durations.observe(last_pending, seen)
+
+    @staticmethod
+    def _download_args(prediction: object, max_bytes: object) -> int:
+        if not isinstance(prediction, Prediction):
+            raise InvalidParameterError("prediction", prediction, "a Prediction (as edit(), get() or wait() return)")
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise InvalidParameterError("max_bytes", max_bytes, "a positive whole number of bytes")
+        return max_bytes
 
 
 class _Poller:
@@ -411,7 +687,7 @@ class _Poller:
         self.expired = False
 
     def delay(self) -> float:
-        if self.expired:
+        if self.expired or self.client._expired(self.deadline):
             raise self.client._deadline_error(self.id, self.current)
         target = self.started + next(self.times)
         now = _monotonic()
@@ -506,6 +782,10 @@ def _scope(deadline: float | None, read_timeout: float | None = None) -> Iterato
         current_scope.reset(token)
 
 
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - _monotonic(), 0.001)
+
+
 class Step1XEdit(_Base):
     """Synchronous client. Use as a context manager, or call close()."""
 
@@ -524,18 +804,33 @@ class Step1XEdit(_Base):
         """``timeout`` is the per-request timeout (default: connect 10 s, read 60 s).
 
         ``retry`` replaces the whole retry policy (``max_retries`` is its shortcut).
+        ``http_client``: your own httpx.Client (proxies, certificates, pool) to send through; it
+        is never modified (the key is added to each API request only), its base URL is checked
+        like ``base_url``, and it is not closed by close().
         """
-        super().__init__(api_key, base_url, timeout, max_retries, poll, retry)
-        if http_client is None:
-            http_client = httpx.Client(
-                base_url=self.base_url,
-                timeout=self.timeout,
-                transport=RetryTransport(transport, self.retry_policy, sleep=lambda s: _sleep(s)),
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise InvalidParameterError(
+                "http_client", http_client, "an httpx.Client (AsyncStep1XEdit takes an AsyncClient)"
             )
-        http_client.headers.update(self._headers())
-        http_client.event_hooks["response"].append(remember_response)
-        self._http = http_client
-        self._inner_transport = transport
+        super().__init__(
+            api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
+        )
+        if http_client is not None and transport is not None:
+            raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
+        if http_client is not None:
+            transport = ClientTransport(http_client, merge_headers=True)
+            self._inner_transport: httpx.BaseTransport | None = ClientTransport(http_client, merge_headers=False)
+        else:
+            self._inner_transport = transport
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=self.timeout,
+            headers=self._headers(),
+            auth=_KeyAuth(self._auth_headers),
+            follow_redirects=False,
+            transport=RetryTransport(transport, self.retry_policy, sleep=lambda s: _sleep(s)),
+            event_hooks={"response": [remember_response]},
+        )
         self._gen: GeneratedClient | None = None
         self._downloader: httpx.Client | None = None
 
@@ -559,18 +854,29 @@ class Step1XEdit(_Base):
         self.close()
 
     # -- operations --
-    def upload(self, file: FileInput, *, filename: str | None = None) -> str:
+    def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
         """Upload a file (path, bytes or binary file object); return its download URL."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
         pending = _read_upload(file, filename)
-        return _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
+        try:
+            with _scope(deadline):
+                return _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
+        except APIError as exc:
+            raise self._timed_out(exc, deadline, "the upload") from exc
 
-    def get(self, prediction_id: str) -> Prediction:
+    def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
         """The prediction's current state (one request)."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
-        return _api.get(self._api(), _check_id(prediction_id))
+        pid = _check_id(prediction_id)
+        try:
+            with _scope(deadline):
+                return _api.get(self._api(), pid)
+        except APIError as exc:
+            raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
 
     def submit(
         self,
@@ -580,10 +886,15 @@ class Step1XEdit(_Base):
         sync: bool = False,
         base64_output: bool = False,
         webhook: str | None = None,
+        timeout: Timeout = DEFAULT,
         **params: Any,
     ) -> Prediction:
-        """Create a prediction and return it as created (does not wait). A local image is uploaded first."""
-        return self._submit(prompt, image, params, sync, base64_output, webhook, None, None)
+        """Create a prediction and return it as created (does not wait). A local image is uploaded first.
+
+        ``timeout`` bounds the upload and the submit together (more than MIN_SUBMIT_BUDGET, 1 s).
+        """
+        deadline = self._deadline(timeout, submitting=True)
+        return self._submit(prompt, image, params, sync, base64_output, webhook, deadline, None)
 
     def _submit(
         self,
@@ -599,15 +910,19 @@ class Step1XEdit(_Base):
         from . import _api
 
         body, pending = self._prepare(prompt, image, params, sync=sync, base64_output=base64_output, webhook=webhook)
-        with _scope(deadline):
-            if pending is not None:
-                body["image"] = _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
+        if pending is not None:
+            try:
+                with _scope(deadline):
+                    body["image"] = _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
+            except APIError as exc:
+                raise self._timed_out(exc, deadline, "the upload of the image (nothing was submitted)") from exc
+        self._budget_check(deadline)
         try:
             with _scope(deadline, SYNC_READ_TIMEOUT if sync else None):
                 prediction = _api.submit(self._api(), body, webhook)
         except APIConnectionError as exc:
             if self._expired(deadline):
-                raise self._deadline_error(None, submitting=True) from exc
+                raise self._deadline_error(None, submitting=True, task_may_exist=exc.task_may_exist) from exc
             raise
         self._notify(on_status, prediction, None)
         return prediction
@@ -620,7 +935,7 @@ class Step1XEdit(_Base):
         sync: bool = False,
         base64_output: bool = False,
         webhook: str | None = None,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: Timeout = DEFAULT,
         on_status: StatusCallback | None = None,
         **params: Any,
     ) -> Prediction:
@@ -630,7 +945,7 @@ class Step1XEdit(_Base):
         the submit and every poll. ``params`` are the Step1X-Edit fields: negative_prompt,
         seed, guidance_scale, num_inference_steps.
         """
-        deadline = self._deadline(timeout)
+        deadline = self._deadline(timeout, submitting=True)
         started = _monotonic()
         prediction = self._submit(prompt, image, params, sync, base64_output, webhook, deadline, on_status)
         if prediction.done:
@@ -641,7 +956,7 @@ class Step1XEdit(_Base):
         self,
         prediction: str | Prediction,
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: Timeout = DEFAULT,
         on_status: StatusCallback | None = None,
     ) -> Prediction:
         """Poll until the prediction ends; return it if completed, else raise PredictionFailedError."""
@@ -673,30 +988,69 @@ class Step1XEdit(_Base):
             if (final := poller.seen(current)) is not None:
                 return final
 
-    def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
-        """Save every output into ``directory``; URLs are fetched without the API key."""
+    def download(
+        self,
+        prediction: Prediction,
+        directory: str | os.PathLike[str],
+        *,
+        timeout: Timeout = DEFAULT,
+        max_bytes: int = MAX_DOWNLOAD_BYTES,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Save every output into ``directory`` as ``{id}-{index}.{ext}``; return the paths.
+
+        URLs are fetched without the API key, streamed to a temporary file in the folder and
+        renamed once complete and checked (an image by content type and magic bytes, at most
+        ``max_bytes`` each). An existing file raises OutputExistsError unless ``overwrite``.
+        """
+        max_bytes = self._download_args(prediction, max_bytes)
+        deadline = self._deadline(timeout)
+        folder = _output_folder(directory)
         paths = []
         for index, output in enumerate(prediction.outputs):
-            if output.startswith(("http://", "https://")):
-                content, kind = self._fetch(prediction, index, output)
-            else:
-                content, kind = _decode_base64_output(output), None
-            paths.append(self._save(prediction, Path(directory), index, content, kind))
+            sink = _Output(prediction, index, folder, max_bytes, deadline)
+            try:
+                if output.startswith(("http://", "https://")):
+                    self._fetch(sink, output)
+                else:
+                    _decode_base64_output(output, sink)
+                paths.append(sink.commit(overwrite))
+            finally:
+                sink.discard()
         return paths
 
-    def _fetch(self, prediction: Prediction, index: int, url: str) -> tuple[bytes, str | None]:
+    def _fetch(self, sink: _Output, url: str) -> None:
         if self._downloader is None:
             # A separate client with no default headers: output hosts never see the API key.
             self._downloader = httpx.Client(
                 timeout=self.timeout,
                 follow_redirects=True,
-                transport=RetryTransport(self._inner_transport, self.retry_policy, sleep=lambda s: _sleep(s)),
+                transport=RetryTransport(
+                    self._inner_transport, self.retry_policy, sleep=lambda s: _sleep(s), buffer=False
+                ),
             )
+        prediction, index = sink.prediction, sink.index
         try:
-            response = self._downloader.get(url)
+            with _scope(sink.deadline), self._downloader.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    text = b"".join(_limited(response.iter_raw(), 2000)).decode("utf-8", "replace")
+                    raise _download_failed(prediction, index, response, text)
+                sink.check_type(response.headers.get("content-type"), response.headers.get("content-length"))
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
         except httpx.TransportError as exc:
-            raise self._fetch_failed(prediction, index, exc) from exc
-        return self._fetched(prediction, index, response)
+            if self._expired(sink.deadline):
+                raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
+            raise _fetch_failed(prediction, index, exc) from exc
+
+
+def _limited(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        yield chunk[: limit - size]
+        size += len(chunk)
+        if size >= limit:
+            return
 
 
 class AsyncStep1XEdit(_Base):
@@ -714,17 +1068,29 @@ class AsyncStep1XEdit(_Base):
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        super().__init__(api_key, base_url, timeout, max_retries, poll, retry)
-        if http_client is None:
-            http_client = httpx.AsyncClient(
-                base_url=self.base_url,
-                timeout=self.timeout,
-                transport=AsyncRetryTransport(transport, self.retry_policy, sleep=lambda s: _async_sleep(s)),
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidParameterError("http_client", http_client, "an httpx.AsyncClient (Step1XEdit takes a Client)")
+        super().__init__(
+            api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
+        )
+        if http_client is not None and transport is not None:
+            raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
+        if http_client is not None:
+            transport = AsyncClientTransport(http_client, merge_headers=True)
+            self._inner_transport: httpx.AsyncBaseTransport | None = AsyncClientTransport(
+                http_client, merge_headers=False
             )
-        http_client.headers.update(self._headers())
-        http_client.event_hooks["response"].append(async_remember_response)
-        self._http = http_client
-        self._inner_transport = transport
+        else:
+            self._inner_transport = transport
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=self.timeout,
+            headers=self._headers(),
+            auth=_KeyAuth(self._auth_headers),
+            follow_redirects=False,
+            transport=AsyncRetryTransport(transport, self.retry_policy, sleep=lambda s: _async_sleep(s)),
+            event_hooks={"response": [async_remember_response]},
+        )
         self._gen: GeneratedClient | None = None
         self._downloader: httpx.AsyncClient | None = None
 
@@ -746,18 +1112,29 @@ class AsyncStep1XEdit(_Base):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def upload(self, file: FileInput, *, filename: str | None = None) -> str:
+    async def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
         """Upload a file (path, bytes or binary file object); return its download URL."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
         pending = _read_upload(file, filename)
-        return await _api.upload_async(self._api(), pending.filename, pending.content, pending.content_type)
+        try:
+            with _scope(deadline):
+                return await _api.upload_async(self._api(), pending.filename, pending.content, pending.content_type)
+        except APIError as exc:
+            raise self._timed_out(exc, deadline, "the upload") from exc
 
-    async def get(self, prediction_id: str) -> Prediction:
+    async def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
         """The prediction's current state (one request)."""
+        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
         from . import _api
 
-        return await _api.get_async(self._api(), _check_id(prediction_id))
+        pid = _check_id(prediction_id)
+        try:
+            with _scope(deadline):
+                return await _api.get_async(self._api(), pid)
+        except APIError as exc:
+            raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
 
     async def submit(
         self,
@@ -767,10 +1144,12 @@ class AsyncStep1XEdit(_Base):
         sync: bool = False,
         base64_output: bool = False,
         webhook: str | None = None,
+        timeout: Timeout = DEFAULT,
         **params: Any,
     ) -> Prediction:
         """Create a prediction and return it as created (does not wait)."""
-        return await self._submit(prompt, image, params, sync, base64_output, webhook, None, None)
+        deadline = self._deadline(timeout, submitting=True)
+        return await self._submit(prompt, image, params, sync, base64_output, webhook, deadline, None)
 
     async def _submit(
         self,
@@ -786,17 +1165,21 @@ class AsyncStep1XEdit(_Base):
         from . import _api
 
         body, pending = self._prepare(prompt, image, params, sync=sync, base64_output=base64_output, webhook=webhook)
-        with _scope(deadline):
-            if pending is not None:
-                body["image"] = await _api.upload_async(
-                    self._api(), pending.filename, pending.content, pending.content_type
-                )
+        if pending is not None:
+            try:
+                with _scope(deadline):
+                    body["image"] = await _api.upload_async(
+                        self._api(), pending.filename, pending.content, pending.content_type
+                    )
+            except APIError as exc:
+                raise self._timed_out(exc, deadline, "the upload of the image (nothing was submitted)") from exc
+        self._budget_check(deadline)
         try:
             with _scope(deadline, SYNC_READ_TIMEOUT if sync else None):
                 prediction = await _api.submit_async(self._api(), body, webhook)
         except APIConnectionError as exc:
             if self._expired(deadline):
-                raise self._deadline_error(None, submitting=True) from exc
+                raise self._deadline_error(None, submitting=True, task_may_exist=exc.task_may_exist) from exc
             raise
         self._notify(on_status, prediction, None)
         return prediction
@@ -809,12 +1192,12 @@ class AsyncStep1XEdit(_Base):
         sync: bool = False,
         base64_output: bool = False,
         webhook: str | None = None,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: Timeout = DEFAULT,
         on_status: StatusCallback | None = None,
         **params: Any,
     ) -> Prediction:
         """Submit, then wait: return the completed prediction or raise (see Step1XEdit.edit)."""
-        deadline = self._deadline(timeout)
+        deadline = self._deadline(timeout, submitting=True)
         started = _monotonic()
         prediction = await self._submit(prompt, image, params, sync, base64_output, webhook, deadline, on_status)
         if prediction.done:
@@ -825,7 +1208,7 @@ class AsyncStep1XEdit(_Base):
         self,
         prediction: str | Prediction,
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: Timeout = DEFAULT,
         on_status: StatusCallback | None = None,
     ) -> Prediction:
         """Poll until the prediction ends; return it if completed, else raise PredictionFailedError."""
@@ -857,28 +1240,59 @@ class AsyncStep1XEdit(_Base):
             if (final := poller.seen(current)) is not None:
                 return final
 
-    async def download(self, prediction: Prediction, directory: str | os.PathLike[str]) -> list[Path]:
-        """Save every output into ``directory``; URLs are fetched without the API key."""
+    async def download(
+        self,
+        prediction: Prediction,
+        directory: str | os.PathLike[str],
+        *,
+        timeout: Timeout = DEFAULT,
+        max_bytes: int = MAX_DOWNLOAD_BYTES,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Save every output into ``directory``; see Step1XEdit.download."""
+        max_bytes = self._download_args(prediction, max_bytes)
+        deadline = self._deadline(timeout)
+        folder = _output_folder(directory)
         paths = []
         for index, output in enumerate(prediction.outputs):
-            if output.startswith(("http://", "https://")):
-                content, kind = await self._fetch(prediction, index, output)
-            else:
-                content, kind = _decode_base64_output(output), None
-            paths.append(self._save(prediction, Path(directory), index, content, kind))
+            sink = _Output(prediction, index, folder, max_bytes, deadline)
+            try:
+                if output.startswith(("http://", "https://")):
+                    await self._fetch(sink, output)
+                else:
+                    _decode_base64_output(output, sink)
+                paths.append(sink.commit(overwrite))
+            finally:
+                sink.discard()
         return paths
 
-    async def _fetch(self, prediction: Prediction, index: int, url: str) -> tuple[bytes, str | None]:
+    async def _fetch(self, sink: _Output, url: str) -> None:
+        import asyncio
+
         if self._downloader is None:
             self._downloader = httpx.AsyncClient(
                 timeout=self.timeout,
                 follow_redirects=True,
                 transport=AsyncRetryTransport(
-                    self._inner_transport, self.retry_policy, sleep=lambda s: _async_sleep(s)
+                    self._inner_transport, self.retry_policy, sleep=lambda s: _async_sleep(s), buffer=False
                 ),
             )
+        prediction, index = sink.prediction, sink.index
         try:
-            response = await self._downloader.get(url)
+            async with asyncio.timeout(_remaining(sink.deadline)):
+                with _scope(sink.deadline):
+                    async with self._downloader.stream("GET", url) as response:
+                        if response.status_code >= 400:
+                            text = (await response.aread())[:2000].decode("utf-8", "replace")
+                            raise _download_failed(prediction, index, response, text)
+                        sink.check_type(response.headers.get("content-type"), response.headers.get("content-length"))
+                        async for chunk in response.aiter_bytes():
+                            sink.write(chunk)
+        except TimeoutError as exc:
+            if isinstance(exc, Step1XEditError):
+                raise
+            raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
         except httpx.TransportError as exc:
-            raise self._fetch_failed(prediction, index, exc) from exc
-        return self._fetched(prediction, index, response)
+            if self._expired(sink.deadline):
+                raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
+            raise _fetch_failed(prediction, index, exc) from exc

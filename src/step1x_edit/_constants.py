@@ -36,3 +36,17 @@ POLL_FIRST = 0.3
 POLL_FACTOR = 1.25
 POLL_STEP = 0.05
 POLL_MAX_INTERVAL = 6.0
+
+# Never submit without budget: a submit is billed, so it is sent only when at least this many
+# seconds of the caller's deadline are left to hear its answer (the id). Less, and the call raises
+# DeadlineExceededError saying nothing was submitted. edit()/submit() refuse a timeout below it.
+MIN_SUBMIT_BUDGET = 1.0
+
+# Largest file upload() / a local image will send. The vendor recommends passing a URL instead
+# above 300 MB (docs: upload-files-api); not yet in the spec.
+MAX_UPLOAD_BYTES = 300 * 1024 * 1024
+# Largest output download() will write (streamed to disk, never held in memory); per call
+# ``max_bytes=`` changes it.
+MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024
+# Largest API answer (JSON, possibly carrying base64 outputs) the client will read.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024

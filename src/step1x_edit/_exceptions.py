@@ -17,6 +17,7 @@ Step1XEditError
 │   │   └── APITimeoutError                    one request timed out
 │   └── ContractViolationError                 the response broke the spec
 ├── PredictionFailedError                      the prediction ended failed / cancelled / timeout
+├── OutputExistsError (also FileExistsError)   download() would overwrite an existing file
 └── DeadlineExceededError (also TimeoutError)  the overall timeout passed
 
 PredictionInterrupted (a KeyboardInterrupt, not an Exception)  Ctrl-C while waiting
@@ -45,6 +46,7 @@ __all__ = [
     "InternalServerError",
     "InvalidParameterError",
     "NotFoundError",
+    "OutputExistsError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "PredictionFailedError",
@@ -194,13 +196,37 @@ class PredictionFailedError(Step1XEditError):
         super().__init__(f"prediction {prediction.id} ended {prediction.status}: {detail}{code}")
 
 
-class DeadlineExceededError(Step1XEditError, TimeoutError):
-    """Raised when the overall ``timeout`` of edit()/wait() passed; the prediction may still finish."""
+class OutputExistsError(Step1XEditError, FileExistsError):
+    """Raised by download() instead of overwriting an existing file (pass ``overwrite=True``)."""
 
-    def __init__(self, message: str, *, prediction_id: str | None, prediction: Prediction | None = None) -> None:
+    def __init__(self, message: str, *, path: str, prediction_id: str | None = None) -> None:
+        self.path = path
+        self.prediction_id = prediction_id
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class DeadlineExceededError(Step1XEditError, TimeoutError):
+    """Raised when the overall ``timeout`` of a call passed; the prediction may still finish."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        prediction_id: str | None,
+        prediction: Prediction | None = None,
+        task_may_exist: bool = False,
+    ) -> None:
         self.prediction_id = prediction_id
         self.prediction = prediction
+        self.task_may_exist = task_may_exist
+        """True when the deadline passed after a submit may have reached the server."""
         super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class PredictionInterrupted(KeyboardInterrupt):

@@ -9,7 +9,21 @@ from typing import Any
 
 from ._spec_data import SUCCESSFUL_STATUSES, SYNC_TIMEOUT_TASK_CODE, TERMINAL_STATUSES
 
-__all__ = ["Prediction"]
+__all__ = ["Prediction", "is_usable_id"]
+
+_UNSAFE_IN_ID = frozenset("/\\?#% ")
+
+
+def is_usable_id(value: object) -> bool:
+    """True for an id that can go into a URL path as it is (real ids are 32 lowercase hex digits)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 256
+        and value.isascii()
+        and value.isprintable()
+        and value not in (".", "..")
+        and not _UNSAFE_IN_ID.intersection(value)
+    )
 
 
 @dataclass(frozen=True, slots=True)

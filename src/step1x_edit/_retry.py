@@ -45,6 +45,9 @@ __all__ = [
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Failures that happen before any byte of the request is sent.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Requests that cannot be sent as they are (a header value h11 refuses, an unsupported scheme):
+# nothing reached the server, and trying again would fail the same way.
+_UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -101,6 +104,8 @@ def should_retry(method: str, *, status: int | None = None, error: Exception | N
     """Decide whether one failed attempt may be repeated; return the decision and its reason."""
     safe = method.upper() in _SAFE_METHODS
     if error is not None:
+        if isinstance(error, _UNSENDABLE):
+            return False, f"{type(error).__name__}: the request cannot be sent as it is; not retried"
         if isinstance(error, _NEVER_SENT):
             return True, f"{type(error).__name__}: the request was never sent"
         if safe and isinstance(error, httpx.TransportError):

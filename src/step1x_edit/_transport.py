@@ -1,20 +1,43 @@
-"""httpx transports that retry (per _retry's policy) and clip timeouts to the call's deadline.
+"""httpx transports that retry (per _retry's policy) and hold every request to the call's deadline.
 
-They wrap any inner transport (``httpx.HTTPTransport`` by default; a MockTransport or an ASGI
-transport in tests), so every request of the client passes through the same policy.
+They wrap any inner transport (``httpx.HTTPTransport`` by default; a MockTransport, an ASGI
+transport, or the caller's own httpx client through ``ClientTransport``), so every request of
+the client passes through the same policy.
+
+The deadline bounds wall time, not only each read (httpx timeouts are per read: a server that
+trickles its body one byte at a time never trips them):
+
+* every attempt's connect/read/write/pool timeouts are clipped to the time left;
+* the body is read here chunk by chunk, checking the deadline between chunks (and a size cap);
+* sync, default transport: each socket operation's timeout is clipped to the time left at the
+  moment it starts (``DeadlineBackend``, an httpcore network backend), so a trickle cannot
+  outlast the deadline by more than one millisecond-scale read;
+* async: each attempt runs under ``asyncio.timeout`` set to the time left (cancelled from outside).
 """
 
 from __future__ import annotations
 
 import logging
+import ssl
 import time
-from collections.abc import Awaitable, Callable
+import typing
+from collections.abc import Awaitable, Callable, Iterable
 
+import httpcore
 import httpx
 
+from ._constants import MAX_RESPONSE_BYTES
+from ._exceptions import ContractViolationError
 from ._retry import RetryPolicy, connect_retries, current_scope, monotonic, note_attempts, retry_delay, should_retry
 
-__all__ = ["AsyncRetryTransport", "RetryTransport"]
+__all__ = [
+    "AsyncClientTransport",
+    "AsyncRetryTransport",
+    "ClientTransport",
+    "DeadlineBackend",
+    "RetryTransport",
+    "install_deadline_backend",
+]
 
 log = logging.getLogger("step1x_edit")
 
@@ -26,6 +49,174 @@ async def _asyncio_sleep(seconds: float) -> None:
 
 
 _MIN_TIMEOUT = 0.001
+
+
+def clip(timeout: float | None) -> float | None:
+    """``timeout`` limited to the time left before the current call's deadline (at least 1 ms)."""
+    remaining = current_scope.get().remaining()
+    if remaining is None:
+        return timeout
+    left = max(remaining, _MIN_TIMEOUT)
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, clip(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, clip(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, clip(timeout)))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """An httpcore network backend whose every socket operation is clipped to the call's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
+        self._inner = inner if inner is not None else httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, clip(timeout), local_address, socket_options))
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, clip(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def install_deadline_backend(transport: httpx.HTTPTransport) -> bool:
+    """Make ``transport``'s socket operations deadline-aware; False if httpx's internals changed.
+
+    httpx does not expose httpcore's ``network_backend``; the pool it builds keeps it in
+    ``_network_backend``. tests/security checks this returns True with the pinned httpx.
+    """
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if not isinstance(pool, httpcore.ConnectionPool) or not isinstance(backend, httpcore.NetworkBackend):
+        return False
+    if not isinstance(backend, DeadlineBackend):
+        pool._network_backend = DeadlineBackend(backend)
+    return True
+
+
+def _deadline_passed(request: httpx.Request) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("the call's deadline passed while the response was arriving", request=request)
+
+
+def _too_large(limit: int) -> ContractViolationError:
+    return ContractViolationError(f"the response body is larger than {limit} bytes; not read further")
+
+
+def _expired() -> bool:
+    remaining = current_scope.get().remaining()
+    return remaining is not None and remaining <= 0
+
+
+def _buffered(response: httpx.Response, request: httpx.Request, content: bytes) -> httpx.Response:
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(content),
+        extensions=response.extensions,
+        request=request,
+    )
+
+
+def read_body(response: httpx.Response, request: httpx.Request, limit: int = MAX_RESPONSE_BYTES) -> httpx.Response:
+    """Read the raw body chunk by chunk (deadline and size checked between chunks); return it buffered."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.stream:  # type: ignore[union-attr]
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+            if _expired():
+                raise _deadline_passed(request)
+    finally:
+        response.close()
+    return _buffered(response, request, b"".join(chunks))
+
+
+async def aread_body(
+    response: httpx.Response, request: httpx.Request, limit: int = MAX_RESPONSE_BYTES
+) -> httpx.Response:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.stream:  # type: ignore[union-attr]
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+            if _expired():
+                raise _deadline_passed(request)
+    finally:
+        await response.aclose()
+    return _buffered(response, request, b"".join(chunks))
+
+
+class ClientTransport(httpx.BaseTransport):
+    """Sends through the caller's own httpx.Client (its pool, proxies, TLS), never changing it."""
+
+    def __init__(self, client: httpx.Client, *, merge_headers: bool) -> None:
+        self._client = client
+        self._merge_headers = merge_headers
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._merge_headers:
+            for name, value in self._client.headers.multi_items():
+                if name not in request.headers:
+                    request.headers[name] = value
+        return self._client.send(request, stream=True, follow_redirects=False)
+
+    def close(self) -> None:
+        """The caller's client is theirs to close."""
+
+
+class AsyncClientTransport(httpx.AsyncBaseTransport):
+    """Async twin of ClientTransport."""
+
+    def __init__(self, client: httpx.AsyncClient, *, merge_headers: bool) -> None:
+        self._client = client
+        self._merge_headers = merge_headers
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._merge_headers:
+            for name, value in self._client.headers.multi_items():
+                if name not in request.headers:
+                    request.headers[name] = value
+        return await self._client.send(request, stream=True, follow_redirects=False)
+
+    async def aclose(self) -> None:
+        """The caller's client is theirs to close."""
 
 
 def _apply_scope(request: httpx.Request) -> float | None:
@@ -87,10 +278,15 @@ class RetryTransport(httpx.BaseTransport):
         policy: RetryPolicy | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        buffer: bool = True,
     ) -> None:
-        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        if inner is None:
+            inner = httpx.HTTPTransport()
+            install_deadline_backend(inner)
+        self._inner = inner
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._buffer = buffer
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt, started = 0, monotonic()
@@ -98,9 +294,11 @@ class RetryTransport(httpx.BaseTransport):
             _apply_scope(request)
             try:
                 response = self._inner.handle_request(request)
-                # Read the body here, so a connection lost mid-body is retried like any other
-                # transport error (bodies of this API are small JSON or one image).
-                response.read()
+                # Read the body here (unless streaming a download), so a connection lost
+                # mid-body is retried like any other transport error, and the deadline and
+                # size cap are checked between chunks.
+                if self._buffer:
+                    response = read_body(response, request)
             except httpx.TransportError as exc:
                 delay = _decide(request, attempt, self._policy, error=exc)
                 if delay is None:
@@ -127,18 +325,33 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         policy: RetryPolicy | None = None,
         *,
         sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep,
+        buffer: bool = True,
     ) -> None:
         self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._buffer = buffer
+
+    async def _attempt(self, request: httpx.Request, remaining: float | None) -> httpx.Response:
+        if remaining is None:
+            response = await self._inner.handle_async_request(request)
+            return await aread_body(response, request) if self._buffer else response
+        import asyncio
+
+        try:
+            # Cancelled from outside when the deadline passes, whatever the server trickles.
+            async with asyncio.timeout(max(remaining, _MIN_TIMEOUT)):
+                response = await self._inner.handle_async_request(request)
+                return await aread_body(response, request) if self._buffer else response
+        except TimeoutError:
+            raise _deadline_passed(request) from None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempt, started = 0, monotonic()
         while True:
-            _apply_scope(request)
+            remaining = _apply_scope(request)
             try:
-                response = await self._inner.handle_async_request(request)
-                await response.aread()
+                response = await self._attempt(request, remaining)
             except httpx.TransportError as exc:
                 delay = _decide(request, attempt, self._policy, error=exc)
                 if delay is None:

@@ -56,6 +56,14 @@ def validate_field(name: str, value: Any) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise InvalidParameterError(name, value, "a string")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidParameterError(
+                name,
+                value,
+                f"valid Unicode text (a lone surrogate {value[exc.start]!r} at index {exc.start} cannot be sent)",
+            ) from None
         if len(value) < rule.get("minLength", 0):
             raise InvalidParameterError(name, value, "a non-empty string")
         pattern = rule.get("pattern")

@@ -24,6 +24,7 @@ models are imported only inside the commands that need them.
 from __future__ import annotations
 
 import json
+import math
 import signal
 import sys
 import time
@@ -105,8 +106,25 @@ MaxRetries = Annotated[
     typer.Option("--max-retries", min=0, help="Retries of a failed request (default: the client's)."),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")]
+
+
+def _positive_seconds(value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not allowed: a positive number of seconds")
+    return value
+
+
 Timeout = Annotated[
-    float, typer.Option("--timeout", min=0.0, help="Overall deadline in seconds for the prediction to finish.")
+    float,
+    typer.Option(
+        "--timeout", callback=_positive_seconds, help="Overall deadline in seconds for the prediction to finish."
+    ),
+]
+UploadTimeout = Annotated[
+    float, typer.Option("--timeout", callback=_positive_seconds, help="Deadline in seconds for the upload.")
+]
+RequestTimeout = Annotated[
+    float, typer.Option("--timeout", callback=_positive_seconds, help="Deadline in seconds for the request.")
 ]
 OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="Directory for the downloaded outputs.")]
 NoDownload = Annotated[bool, typer.Option("--no-download", help="Print output URLs instead of downloading them.")]
@@ -163,6 +181,7 @@ def _classify(exc: BaseException) -> Exit:
 
     pairs: list[tuple[str, Exit]] = [
         ("InvalidParameterError", Exit.USAGE),
+        ("OutputExistsError", Exit.USAGE),  # download() never overwrites: choose another -o folder
         ("DeadlineExceededError", Exit.DEADLINE),
         ("PredictionFailedError", Exit.FAILED),
         ("AuthenticationError", Exit.AUTH),
@@ -396,15 +415,16 @@ def _resume_options(ctx: typer.Context, output_dir: Path, no_download: bool) -> 
     return options
 
 
-def _send(client: Any, phases: _Phases, path: Path | None, image: str, prompt: str, **options: Any) -> Any:
-    """Upload a local image, then submit; return the created prediction."""
-    if path is not None:
-        _say(f"uploading {image} ...")
-        image = client.upload(path)
-        phases.done("upload_s")
+def _send(
+    client: Any, phases: _Phases, path: Path | None, image: str, prompt: str, timeout: float, **options: Any
+) -> Any:
+    """Submit (a local image goes as a Path: every parameter and the file itself are checked
+    before it is uploaded, inside the same deadline); return the created prediction."""
     params = {name: value for name, value in options.items() if value is not None}
-    p = client.submit(prompt=prompt, image=image, **params)
-    phases.done("submit_s")
+    if path is not None:
+        _say(f"checking and uploading {image} ...")
+    p = client.submit(prompt=prompt, image=path if path is not None else image, timeout=timeout, **params)
+    phases.done("submit_s")  # includes the upload of a local file
     return p
 
 
@@ -451,6 +471,7 @@ def edit(
     With --json: one JSON document (the prediction, saved files and timings, or the failure).
     """
     pid: list[str] = []
+    deadline = time.monotonic() + timeout  # one deadline: upload, submit and every poll
     with _errors(pid, as_json=as_json, resume=_resume_options(ctx, output_dir, no_download)):
         phases = _Phases()
         path = _check_local_image(image)
@@ -461,6 +482,7 @@ def edit(
                 path,
                 image,
                 prompt,
+                timeout,
                 seed=seed,
                 guidance_scale=guidance_scale,
                 num_inference_steps=steps,
@@ -477,7 +499,7 @@ def edit(
             if not p.done:
                 with _StatusLine(p.id) as line:
                     line(p)
-                    p = client.wait(p, timeout=timeout, on_status=line)
+                    p = client.wait(p, timeout=max(deadline - time.monotonic(), 0.001), on_status=line)
             phases.done("wait_s")
             _finish(client, p, output_dir, no_download, as_json, phases)
 
@@ -492,6 +514,7 @@ def submit(
     negative_prompt: NegativePrompt = None,
     webhook: Webhook = None,
     base64_output: Base64Output = False,
+    timeout: RequestTimeout = 120.0,
     as_json: JsonOut = False,
     max_retries: MaxRetries = None,
     api_key: ApiKey = None,
@@ -511,6 +534,7 @@ def submit(
                 path,
                 image,
                 prompt,
+                timeout,
                 seed=seed,
                 guidance_scale=guidance_scale,
                 num_inference_steps=steps,
@@ -528,6 +552,7 @@ def submit(
 @app.command()
 def get(
     prediction_id: Annotated[str, typer.Argument(metavar="ID", help="The prediction id.")],
+    timeout: RequestTimeout = 600.0,
     as_json: JsonOut = False,
     max_retries: MaxRetries = None,
     api_key: ApiKey = None,
@@ -535,7 +560,7 @@ def get(
 ) -> None:
     """Show a prediction's current status and outputs (one request)."""
     with _errors([prediction_id], as_json=as_json), _client(api_key, base_url, max_retries) as client:
-        p = client.get(prediction_id)
+        p = client.get(prediction_id, timeout=timeout)
         if as_json:
             _out(json.dumps(_prediction_dict(p)))
             return
@@ -575,6 +600,7 @@ def wait(
 @app.command()
 def upload(
     path: Annotated[Path, typer.Argument(help="The file to upload.")],
+    timeout: UploadTimeout = 600.0,
     as_json: JsonOut = False,
     max_retries: MaxRetries = None,
     api_key: ApiKey = None,
@@ -584,7 +610,7 @@ def upload(
     with _errors(as_json=as_json):
         _check_local_image(str(path))
         with _client(api_key, base_url, max_retries) as client:
-            url = client.upload(path)
+            url = client.upload(path, timeout=timeout)
         _out(json.dumps({"download_url": url}) if as_json else url)
 
 

@@ -157,7 +157,7 @@ def test_failed_prediction_is_exit_7(run: Run, fast: SandboxServer) -> None:
 
 @needs_client
 def test_deadline_is_exit_8_and_says_how_to_resume(run: Run, slow: SandboxServer) -> None:
-    result = run("edit", "--image", "https://example.com/a.png", "--prompt", "x", "--timeout", "0.5", env=cli_env(slow))
+    result = run("edit", "--image", "https://example.com/a.png", "--prompt", "x", "--timeout", "1.5", env=cli_env(slow))
     assert result.returncode == 8, result.stderr
     pid = result.stdout.splitlines()[0]
     assert f"step1x-edit wait {pid}" in one_error_line(result.stderr)

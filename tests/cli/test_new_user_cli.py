@@ -172,7 +172,7 @@ def test_json_success_includes_timings(run: Run, fast: SandboxServer) -> None:
     result = run("edit", "-i", str(SAMPLE), "-p", "x", "--json", "-o", "out", env=cli_env(fast))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data["timings"]) == {"upload_s", "submit_s", "wait_s", "download_s", "total_s"}
+    assert set(data["timings"]) == {"submit_s", "wait_s", "download_s", "total_s"}
     assert all(value >= 0 for value in data["timings"].values())
     assert data["timings"]["total_s"] >= data["timings"]["wait_s"]
     assert "inference_ms" in data

@@ -151,8 +151,14 @@ SCENARIOS = [
     ),
     Scenario(
         "missing-optional-fields-on-result",
+        (Fault(route="result", action="missing_fields", times=2),),
+        "parses id+status only while pending, keeps polling, completes",
+    ),
+    Scenario(
+        "completed-without-outputs",
         (Fault(route="result", action="missing_fields", times=None),),
-        "parses id+status only, keeps polling, completes with outputs unknown",
+        "ContractViolationError with the raw body and the prediction id (a completed task needs outputs)",
+        raises=ContractViolationError,
     ),
     Scenario(
         "sync-mode-5004-timeout",

@@ -26,8 +26,10 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from step1x_edit import InvalidParameterError, Step1XEdit
+from step1x_edit import ContractViolationError, InvalidParameterError, Step1XEdit
 from step1x_edit._api import parse_prediction
+from step1x_edit._models import is_usable_id
+from step1x_edit._spec_data import SUCCESSFUL_STATUSES
 from step1x_edit._validation import validate_edit_params
 from step1x_edit_api.models import EditRequest, PredictionEnvelope
 
@@ -195,9 +197,36 @@ def test_every_admitted_prediction_parses(data: dict[str, Any]) -> None:
     assert ORACLE_RESPONSE.is_valid(envelope)  # the generator only makes spec-admitted bodies
     parsed = PredictionEnvelope.from_dict(envelope)
     assert parsed.data.id == data["id"]
+    stricter = _stricter_than_the_spec(data)
+    if stricter:
+        # The client refuses a few shapes the spec (still) admits: see _stricter_than_the_spec.
+        with pytest.raises(ContractViolationError, match=stricter):
+            parse_prediction(data)
+        return
     ours = parse_prediction(data)
     assert ours.status == data["status"]
     assert ours.raw.get("zz_unknown") == data.get("zz_unknown")
+
+
+def _stricter_than_the_spec(data: dict[str, Any]) -> str | None:
+    """The rules the client adds on top of the spec's Prediction schema (issues 10 and 13), as the
+    regex its error message matches; None when the body must parse. Each should move into the
+    spec (an id pattern, a non-empty status, outputs required once completed)."""
+    pid = data["id"]
+    if not pid:
+        return "non-empty string"
+    if not is_usable_id(pid):
+        return "cannot be used in a URL path"
+    if not data["status"]:
+        return "status should be a non-empty string"
+    if data["status"] in SUCCESSFUL_STATUSES:
+        outputs = data.get("outputs")
+        if not outputs:
+            return "has no outputs"
+        flags = data.get("has_nsfw_contents")
+        if flags is not None and len(flags) != len(outputs):
+            return "flags for"
+    return None
 
 
 def _resolve(node: Any) -> Any:

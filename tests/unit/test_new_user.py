@@ -131,14 +131,14 @@ def test_verify_webhook_by_keyword_in_any_order() -> None:
 
 
 def test_verify_webhook_refuses_a_parsed_body() -> None:
-    with pytest.raises(InvalidParameterError, match="raw request body"):
+    with pytest.raises(WebhookVerificationError, match="raw request body"):
         verify_webhook(_signed(), json.loads(BODY), SECRET)  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterError, match="raw request body"):
+    with pytest.raises(WebhookVerificationError, match="raw request body"):
         verify_webhook(json.loads(BODY), _signed(), SECRET)  # type: ignore[arg-type]
 
 
 def test_verify_webhook_refuses_headers_that_are_not_a_mapping() -> None:
-    with pytest.raises(InvalidParameterError, match="headers"):
+    with pytest.raises(WebhookVerificationError, match="headers"):
         verify_webhook(["webhook-id"], BODY, SECRET)  # type: ignore[arg-type]
 
 

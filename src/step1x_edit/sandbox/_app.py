@@ -280,7 +280,7 @@ class Sandbox:
             raise _TaskFailure(self.config.fail_code)
         if marker and marker in prompt:
             rest = prompt.split(marker, 1)[1]
-            code_match = re.match(r"=(\d+)\]", rest)
+            code_match = re.match(r"=(\d{1,4})\]", rest)
             raise _TaskFailure(int(code_match.group(1)) if code_match else 1403)
         image: str = task.input["image"]
         if image.startswith("data:"):
@@ -400,6 +400,8 @@ class Sandbox:
             body = validate_edit_request(parse_json(await request.body()))
         except RequestInvalid as exc:
             return self._invalid(exc.message)
+        if problem := self._directive_problem(body["prompt"]):
+            return self._invalid(problem)
         webhook = request.query_params.get("webhook")
         if webhook is not None and not is_uri(webhook):
             return self._invalid("Invalid parameter 'webhook': must be a URL")
@@ -461,6 +463,19 @@ class Sandbox:
                 return self._envelope(429, "Too many requests: rate limit exceeded", _retry_after(wait))
             self._submits.append(now)
         return None
+
+    def _directive_problem(self, prompt: str) -> str | None:
+        """Why a ``[sandbox:fail=CODE]`` directive in the prompt is malformed, or None."""
+        marker = self.config.fail_marker
+        if not marker or marker not in prompt:
+            return None
+        rest = prompt.split(marker, 1)[1]
+        if rest.startswith("]") or re.match(r"=\d{1,4}\]", rest):
+            return None
+        return (
+            f"Invalid sandbox directive: {marker}] or {marker}=CODE] with a task code of 1 to 4 digits, "
+            f"e.g. {marker}=1402]"
+        )
 
     def _invalid(self, message: str) -> Response:
         self._count("invalid")

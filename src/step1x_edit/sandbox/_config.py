@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,47 @@ _PROCESSING_ACTIONS: frozenset[str] = frozenset(
 )
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_seconds(value: object) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value) and value >= 0  # type: ignore[operator, arg-type]
+
+
+def _check_types(fault: Fault) -> None:
+    """Refuse a fault whose fields have the wrong type (they come from JSON or the command line)."""
+    problems = {
+        "route": isinstance(fault.route, str),
+        "status": fault.status is None or _is_int(fault.status),
+        "action": fault.action is None or isinstance(fault.action, str),
+        "retry_after": fault.retry_after is None
+        or _is_seconds(fault.retry_after)
+        or (isinstance(fault.retry_after, str) and fault.retry_after.isprintable() and len(fault.retry_after) <= 64),
+        "delay": _is_seconds(fault.delay),
+        "times": fault.times is None or _is_int(fault.times),
+        "skip": _is_int(fault.skip),
+        "process": fault.process is None or isinstance(fault.process, bool),
+        "message": fault.message is None or isinstance(fault.message, str),
+        "prediction_status": isinstance(fault.prediction_status, str),
+    }
+    expected = {
+        "route": "a route name",
+        "status": "an HTTP status code",
+        "action": "an action name",
+        "retry_after": "seconds (a finite number >= 0) or an HTTP date",
+        "delay": "seconds (a finite number >= 0)",
+        "times": "a whole number, or null for forever",
+        "skip": "a whole number",
+        "process": "true or false",
+        "message": "a string",
+        "prediction_status": "a string",
+    }
+    for name, ok in problems.items():
+        if not ok:
+            raise ValueError(f"fault {name} must be {expected[name]}, got {getattr(fault, name)!r:.60}")
+
+
 @dataclass
 class Fault:
     """One scripted misbehaviour, applied to the next matching request(s).
@@ -77,6 +119,7 @@ class Fault:
     prediction_status: str = "queued"
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.route not in (*ROUTES, "*"):
             raise ValueError(f"unknown fault route {self.route!r}; expected one of {', '.join((*ROUTES, '*'))}")
         if self.action is not None and self.action not in ACTIONS:
