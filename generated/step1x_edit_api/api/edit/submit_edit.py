@@ -15,8 +15,19 @@ def _get_kwargs(
     *,
     body: EditRequest,
     webhook: str | Unset = UNSET,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(x_client_name, Unset):
+        headers["X-Client-Name"] = x_client_name
+
+    if not isinstance(x_client_version, Unset):
+        headers["X-Client-Version"] = x_client_version
+
+    if not isinstance(x_client_os, Unset):
+        headers["X-Client-OS"] = x_client_os
 
     params: dict[str, Any] = {}
 
@@ -154,6 +165,9 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Submit an edit
 
@@ -170,9 +184,14 @@ def sync_detailed(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,6 +204,9 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         webhook=webhook,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     )
 
     response = client.get_httpx_client().request(
@@ -199,6 +221,9 @@ def sync(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Submit an edit
 
@@ -215,9 +240,14 @@ def sync(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -231,6 +261,9 @@ def sync(
         client=client,
         body=body,
         webhook=webhook,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     ).parsed
 
 
@@ -239,6 +272,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Submit an edit
 
@@ -255,9 +291,14 @@ async def asyncio_detailed(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -270,6 +311,9 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         webhook=webhook,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -282,6 +326,9 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Submit an edit
 
@@ -298,9 +345,14 @@ async def asyncio(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -315,5 +367,8 @@ async def asyncio(
             client=client,
             body=body,
             webhook=webhook,
+            x_client_name=x_client_name,
+            x_client_version=x_client_version,
+            x_client_os=x_client_os,
         )
     ).parsed

@@ -8,14 +8,25 @@ from ...models.bare_error import BareError
 from ...models.error_envelope import ErrorEnvelope
 from ...models.upload_envelope import UploadEnvelope
 from ...models.upload_request import UploadRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: UploadRequest,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(x_client_name, Unset):
+        headers["X-Client-Name"] = x_client_name
+
+    if not isinstance(x_client_version, Unset):
+        headers["X-Client-Version"] = x_client_version
+
+    if not isinstance(x_client_os, Unset):
+        headers["X-Client-OS"] = x_client_os
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -150,6 +161,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]:
     """Upload a file
 
@@ -158,6 +172,9 @@ def sync_detailed(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -170,6 +187,9 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     )
 
     response = client.get_httpx_client().request(
@@ -183,6 +203,9 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope | None:
     """Upload a file
 
@@ -191,6 +214,9 @@ def sync(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -204,6 +230,9 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     ).parsed
 
 
@@ -211,6 +240,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]:
     """Upload a file
 
@@ -219,6 +251,9 @@ async def asyncio_detailed(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -231,6 +266,9 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -242,6 +280,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope | None:
     """Upload a file
 
@@ -250,6 +291,9 @@ async def asyncio(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -264,5 +308,8 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            x_client_name=x_client_name,
+            x_client_version=x_client_version,
+            x_client_os=x_client_os,
         )
     ).parsed

@@ -8,12 +8,25 @@ from ...client import AuthenticatedClient, Client
 from ...models.bare_error import BareError
 from ...models.error_envelope import ErrorEnvelope
 from ...models.prediction_envelope import PredictionEnvelope
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_client_name, Unset):
+        headers["X-Client-Name"] = x_client_name
+
+    if not isinstance(x_client_version, Unset):
+        headers["X-Client-Version"] = x_client_version
+
+    if not isinstance(x_client_os, Unset):
+        headers["X-Client-OS"] = x_client_os
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +35,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -145,6 +159,9 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Get a prediction's state and outputs
 
@@ -154,6 +171,9 @@ def sync_detailed(
 
     Args:
         id (str):
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,6 +185,9 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     )
 
     response = client.get_httpx_client().request(
@@ -178,6 +201,9 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Get a prediction's state and outputs
 
@@ -187,6 +213,9 @@ def sync(
 
     Args:
         id (str):
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,6 +228,9 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     ).parsed
 
 
@@ -206,6 +238,9 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Get a prediction's state and outputs
 
@@ -215,6 +250,9 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -226,6 +264,9 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        x_client_name=x_client_name,
+        x_client_version=x_client_version,
+        x_client_os=x_client_os,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -237,6 +278,9 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_client_name: str | Unset = UNSET,
+    x_client_version: str | Unset = UNSET,
+    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Get a prediction's state and outputs
 
@@ -246,6 +290,9 @@ async def asyncio(
 
     Args:
         id (str):
+        x_client_name (str | Unset):
+        x_client_version (str | Unset):
+        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -259,5 +306,8 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            x_client_name=x_client_name,
+            x_client_version=x_client_version,
+            x_client_os=x_client_os,
         )
     ).parsed
