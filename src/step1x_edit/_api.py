@@ -26,7 +26,7 @@ import httpx
 
 from step1x_edit_api import Client as GeneratedClient
 from step1x_edit_api.api.edit import submit_edit
-from step1x_edit_api.api.media import upload_binary
+from step1x_edit_api.api.media import create_upload_ticket, upload_binary
 from step1x_edit_api.api.predictions import get_result
 from step1x_edit_api.models import (
     EditRequest,
@@ -35,6 +35,7 @@ from step1x_edit_api.models import (
     PredictionEnvelope,
     UploadEnvelope,
     UploadRequest,
+    UploadTicketRequest,
 )
 from step1x_edit_api.models import Prediction as GeneratedPrediction
 from step1x_edit_api.types import UNSET, File, Response, Unset
@@ -56,6 +57,7 @@ from ._exceptions import (
 from ._models import Prediction
 from ._retry import describe_attempts, parse_retry_after
 from ._retry import last_response as _last_response
+from ._spec_data import PREFERRED_UPLOAD
 
 __all__ = [
     "get",
@@ -352,13 +354,55 @@ async def get_async(gen: GeneratedClient, prediction_id: str) -> Prediction:
     return _prediction_from(envelope, raw)
 
 
+# Uploads go through the operation the spec marks `x-preferred` (PREFERRED_UPLOAD): the documented
+# multipart `uploadBinary`, or the ticket flow `createUploadTicket` (POST the file's name, size
+# and type; PUT the bytes to the ticket's presigned URL with exactly its headers and no API key).
+
+
+def _ticket_body(filename: str, content: bytes, content_type: str) -> UploadTicketRequest:
+    return UploadTicketRequest(filename=filename, size=len(content), content_type=content_type)
+
+
+def _put_request(http: httpx.Client | httpx.AsyncClient, ticket: Any, content: bytes) -> httpx.Request:
+    instruction = ticket.data.upload
+    headers = dict(instruction.headers.additional_properties) if not isinstance(instruction.headers, Unset) else {}
+    request = http.build_request(instruction.method, instruction.url, content=content, headers=headers)
+    for name in [n for n in request.headers if n.lower() == "authorization" or n.lower().startswith("x-client-")]:
+        del request.headers[name]  # the presigned URL carries its own signature; the key never goes there
+    return request
+
+
+def _put_result(response: httpx.Response, ticket: Any) -> str:
+    if not 200 <= response.status_code < 300:
+        raise _status_error(response, "upload", None)
+    return str(ticket.data.download_url)
+
+
 def upload(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
+    if PREFERRED_UPLOAD == "createUploadTicket":
+        kwargs = {"client": gen, "body": _ticket_body(filename, content, content_type)}
+        ticket, _ = _call(create_upload_ticket.sync_detailed, "upload", None, **kwargs)
+        http = gen.get_httpx_client()
+        try:
+            response = http.send(_put_request(http, ticket, content))
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, "upload", None) from exc
+        return _put_result(response, ticket)
     body = _upload_body(filename, content, content_type)
     envelope, _ = _call(upload_binary.sync_detailed, "upload", None, client=gen, body=body)
     return str(envelope.data.download_url)
 
 
 async def upload_async(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
+    if PREFERRED_UPLOAD == "createUploadTicket":
+        kwargs = {"client": gen, "body": _ticket_body(filename, content, content_type)}
+        ticket, _ = await _call_async(create_upload_ticket.asyncio_detailed, "upload", None, **kwargs)
+        http = gen.get_async_httpx_client()
+        try:
+            response = await http.send(_put_request(http, ticket, content))
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, "upload", None) from exc
+        return _put_result(response, ticket)
     body = _upload_body(filename, content, content_type)
     envelope, _ = await _call_async(upload_binary.asyncio_detailed, "upload", None, client=gen, body=body)
     return str(envelope.data.download_url)

@@ -15,19 +15,8 @@ def _get_kwargs(
     *,
     body: EditRequest,
     webhook: str | Unset = UNSET,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_client_name, Unset):
-        headers["X-Client-Name"] = x_client_name
-
-    if not isinstance(x_client_version, Unset):
-        headers["X-Client-Version"] = x_client_version
-
-    if not isinstance(x_client_os, Unset):
-        headers["X-Client-OS"] = x_client_os
 
     params: dict[str, Any] = {}
 
@@ -165,9 +154,6 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Submit an edit
 
@@ -184,9 +170,6 @@ def sync_detailed(
 
     Args:
         webhook (str | Unset):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
             the API drops
             them silently and still bills the prediction (the vendor's own CLI says so), so this
@@ -204,9 +187,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         webhook=webhook,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = client.get_httpx_client().request(
@@ -221,9 +201,6 @@ def sync(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Submit an edit
 
@@ -240,9 +217,6 @@ def sync(
 
     Args:
         webhook (str | Unset):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
             the API drops
             them silently and still bills the prediction (the vendor's own CLI says so), so this
@@ -261,9 +235,6 @@ def sync(
         client=client,
         body=body,
         webhook=webhook,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     ).parsed
 
 
@@ -272,9 +243,6 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Submit an edit
 
@@ -291,9 +259,6 @@ async def asyncio_detailed(
 
     Args:
         webhook (str | Unset):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
             the API drops
             them silently and still bills the prediction (the vendor's own CLI says so), so this
@@ -311,9 +276,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         webhook=webhook,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -326,9 +288,6 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: EditRequest,
     webhook: str | Unset = UNSET,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Submit an edit
 
@@ -345,9 +304,6 @@ async def asyncio(
 
     Args:
         webhook (str | Unset):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
             the API drops
             them silently and still bills the prediction (the vendor's own CLI says so), so this
@@ -367,8 +323,5 @@ async def asyncio(
             client=client,
             body=body,
             webhook=webhook,
-            x_client_name=x_client_name,
-            x_client_version=x_client_version,
-            x_client_os=x_client_os,
         )
     ).parsed

@@ -8,25 +8,14 @@ from ...models.bare_error import BareError
 from ...models.error_envelope import ErrorEnvelope
 from ...models.upload_ticket_envelope import UploadTicketEnvelope
 from ...models.upload_ticket_request import UploadTicketRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
     body: UploadTicketRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_client_name, Unset):
-        headers["X-Client-Name"] = x_client_name
-
-    if not isinstance(x_client_version, Unset):
-        headers["X-Client-Version"] = x_client_version
-
-    if not isinstance(x_client_os, Unset):
-        headers["X-Client-OS"] = x_client_os
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -161,9 +150,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTicketRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadTicketEnvelope]:
     """Ask for an upload ticket (then PUT the bytes)
 
@@ -176,9 +162,6 @@ def sync_detailed(
     this endpoint; `uploadBinary` is the documented way.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadTicketRequest): What the ticket endpoint needs to know about the file.
 
     Raises:
@@ -191,9 +174,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = client.get_httpx_client().request(
@@ -207,9 +187,6 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTicketRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadTicketEnvelope | None:
     """Ask for an upload ticket (then PUT the bytes)
 
@@ -222,9 +199,6 @@ def sync(
     this endpoint; `uploadBinary` is the documented way.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadTicketRequest): What the ticket endpoint needs to know about the file.
 
     Raises:
@@ -238,9 +212,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     ).parsed
 
 
@@ -248,9 +219,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTicketRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadTicketEnvelope]:
     """Ask for an upload ticket (then PUT the bytes)
 
@@ -263,9 +231,6 @@ async def asyncio_detailed(
     this endpoint; `uploadBinary` is the documented way.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadTicketRequest): What the ticket endpoint needs to know about the file.
 
     Raises:
@@ -278,9 +243,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -292,9 +254,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTicketRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadTicketEnvelope | None:
     """Ask for an upload ticket (then PUT the bytes)
 
@@ -307,9 +266,6 @@ async def asyncio(
     this endpoint; `uploadBinary` is the documented way.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadTicketRequest): What the ticket endpoint needs to know about the file.
 
     Raises:
@@ -324,8 +280,5 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            x_client_name=x_client_name,
-            x_client_version=x_client_version,
-            x_client_os=x_client_os,
         )
     ).parsed

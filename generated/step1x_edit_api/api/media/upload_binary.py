@@ -8,25 +8,14 @@ from ...models.bare_error import BareError
 from ...models.error_envelope import ErrorEnvelope
 from ...models.upload_envelope import UploadEnvelope
 from ...models.upload_request import UploadRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
     body: UploadRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_client_name, Unset):
-        headers["X-Client-Name"] = x_client_name
-
-    if not isinstance(x_client_version, Unset):
-        headers["X-Client-Version"] = x_client_version
-
-    if not isinstance(x_client_os, Unset):
-        headers["X-Client-OS"] = x_client_os
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -161,9 +150,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]:
     """Upload a file
 
@@ -172,9 +158,6 @@ def sync_detailed(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -187,9 +170,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = client.get_httpx_client().request(
@@ -203,9 +183,6 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope | None:
     """Upload a file
 
@@ -214,9 +191,6 @@ def sync(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -230,9 +204,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     ).parsed
 
 
@@ -240,9 +211,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]:
     """Upload a file
 
@@ -251,9 +219,6 @@ async def asyncio_detailed(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -266,9 +231,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -280,9 +242,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UploadRequest,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope | None:
     """Upload a file
 
@@ -291,9 +250,6 @@ async def asyncio(
     passing a URL instead of uploading files larger than 300 MB.
 
     Args:
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
         body (UploadRequest): One file part.
 
     Raises:
@@ -308,8 +264,5 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            x_client_name=x_client_name,
-            x_client_version=x_client_version,
-            x_client_os=x_client_os,
         )
     ).parsed

@@ -8,25 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.bare_error import BareError
 from ...models.error_envelope import ErrorEnvelope
 from ...models.prediction_envelope import PredictionEnvelope
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: str,
-    *,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-    if not isinstance(x_client_name, Unset):
-        headers["X-Client-Name"] = x_client_name
-
-    if not isinstance(x_client_version, Unset):
-        headers["X-Client-Version"] = x_client_version
-
-    if not isinstance(x_client_os, Unset):
-        headers["X-Client-OS"] = x_client_os
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -35,7 +22,6 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -159,9 +145,6 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Get a prediction's state and outputs
 
@@ -171,9 +154,6 @@ def sync_detailed(
 
     Args:
         id (str):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,9 +165,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = client.get_httpx_client().request(
@@ -201,9 +178,6 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Get a prediction's state and outputs
 
@@ -213,9 +187,6 @@ def sync(
 
     Args:
         id (str):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -228,9 +199,6 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     ).parsed
 
 
@@ -238,9 +206,6 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]:
     """Get a prediction's state and outputs
 
@@ -250,9 +215,6 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -264,9 +226,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        x_client_name=x_client_name,
-        x_client_version=x_client_version,
-        x_client_os=x_client_os,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -278,9 +237,6 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    x_client_name: str | Unset = UNSET,
-    x_client_version: str | Unset = UNSET,
-    x_client_os: str | Unset = UNSET,
 ) -> BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope | None:
     """Get a prediction's state and outputs
 
@@ -290,9 +246,6 @@ async def asyncio(
 
     Args:
         id (str):
-        x_client_name (str | Unset):
-        x_client_version (str | Unset):
-        x_client_os (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -306,8 +259,5 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
-            x_client_name=x_client_name,
-            x_client_version=x_client_version,
-            x_client_os=x_client_os,
         )
     ).parsed
