@@ -110,6 +110,25 @@ def _opt(value: T | Unset) -> T | None:
     return None if isinstance(value, Unset) else value
 
 
+def _output_items(model: GeneratedPrediction, raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """Outputs as strings. Tolerant: an item shaped ``{"url": ...}`` (accepted by the vendor's
+    desktop app and CLI; a breaking drift for the spec, which the live check reports) counts as
+    its URL. Any other non-string item is a contract violation naming the prediction."""
+    items: list[str] = []
+    for item in _opt(model.outputs) or ():
+        value: object = item
+        if isinstance(value, dict) and isinstance(value.get("url"), str):
+            value = value["url"]
+        if not isinstance(value, str):
+            raise ContractViolationError(
+                f"prediction {model.id}: output item {value!r:.80} is neither a string nor {{'url': ...}}",
+                prediction_id=model.id,
+                body=json.dumps(raw, default=str)[:2000],
+            )
+        items.append(value)
+    return tuple(items)
+
+
 def _to_prediction(model: GeneratedPrediction, raw: Mapping[str, Any]) -> Prediction:
     status = model.status.value if isinstance(model.status, KnownPredictionStatus) else str(model.status)
     urls, timings = _opt(model.urls), _opt(model.timings)
@@ -117,7 +136,7 @@ def _to_prediction(model: GeneratedPrediction, raw: Mapping[str, Any]) -> Predic
         id=model.id,
         status=status,
         model=_opt(model.model),
-        outputs=tuple(_opt(model.outputs) or ()),
+        outputs=_output_items(model, raw),
         has_nsfw_contents=tuple(_opt(model.has_nsfw_contents) or ()),
         result_url=_opt(urls.get) if urls is not None else None,
         created_at=_opt(model.created_at),
