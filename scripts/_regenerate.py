@@ -91,6 +91,19 @@ def _strip_annotations(node: Any) -> Any:
     return node
 
 
+def _preferred_upload(spec: dict[str, Any]) -> str:
+    """The operationId of the one media upload operation marked ``x-preferred: true``."""
+    marked = [
+        op["operationId"]
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "media" in op.get("tags", ()) and op.get("x-preferred") is True
+    ]
+    if len(marked) != 1:
+        raise SystemExit(f"exactly one media upload operation must be marked x-preferred: true, found {marked}")
+    return str(marked[0])
+
+
 def spec_data_source(spec: dict[str, Any]) -> str:
     schemas = spec["components"]["schemas"]
     status = schemas["PredictionStatus"]
@@ -105,6 +118,7 @@ def spec_data_source(spec: dict[str, Any]) -> str:
         "SUCCESSFUL_STATUSES": frozenset(status["x-successful"]),
         "SYNC_TIMEOUT_TASK_CODE": schemas["Prediction"]["properties"]["code"]["x-sync-timeout-code"],
         "WEBHOOK_SIGNATURE": signature,
+        "PREFERRED_UPLOAD": _preferred_upload(spec),
     }
     lines = [
         '"""Facts derived from openapi/step1x-edit.yaml by scripts/regenerate. Do not edit."""',

@@ -48,7 +48,7 @@ STRICTER = {
 DOC_KEYS = {"description", "summary", "title", "x-status", "x-source", "x-note", "example", "examples"}
 # Extensions the client acts on (read into _spec_data.py): a change there changes behaviour.
 # Every other x- extension (x-status, x-facts, x-rule, ...) is documentation.
-BEHAVIOUR_EXTENSIONS = {"x-observed", "x-terminal", "x-successful", "x-sync-timeout-code", "x-signature"}
+BEHAVIOUR_EXTENSIONS = {"x-observed", "x-terminal", "x-successful", "x-sync-timeout-code", "x-signature", "x-preferred"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 

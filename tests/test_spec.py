@@ -26,6 +26,7 @@ SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "step1x-edit.ya
 SUBMIT = "/api/v3/wavespeed-ai/step1x-edit"
 RESULT = "/api/v3/predictions/{id}/result"
 UPLOAD = "/api/v3/media/upload/binary"
+TICKET = "/api/v3/media/uploads"
 STANDINGS = {"documented", "observed", "inferred"}
 
 # The vendor's table (wavespeed.ai/docs-api/step1x-edit, v3) plus the two documented
@@ -61,6 +62,7 @@ def test_paths_are_the_documented_endpoints(spec: dict[str, Any]) -> None:
         (SUBMIT, "post"),
         (RESULT, "get"),
         (UPLOAD, "post"),
+        (TICKET, "post"),  # observed only (the vendor's SDKs), see test_upload_ticket_is_observed
     }
     assert spec["servers"][0]["url"] == "https://api.wavespeed.ai"
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
@@ -286,3 +288,25 @@ def test_gateway_errors_and_undeclared_statuses_are_declared(spec: dict[str, Any
         assert next(iter(content)) == "application/json", name  # the generator uses the first
         assert content["text/html"]["schema"] == {"type": "string"}, name
         assert content["text/plain"]["schema"] == {"type": "string"}, name
+
+
+def test_upload_ticket_is_observed_and_the_documented_upload_is_preferred(spec: dict[str, Any]) -> None:
+    ticket = spec["paths"][TICKET]["post"]
+    assert ticket["x-status"] == "observed"
+    assert "wavespeed-python" in ticket["x-source"]
+    instruction = spec["components"]["schemas"]["UploadInstruction"]
+    assert set(instruction["required"]) == {"method", "url"}
+    assert set(spec["components"]["schemas"]["UploadTicketRequest"]["required"]) == {"filename", "size"}
+    marked = [op["operationId"] for item in spec["paths"].values() for op in item.values() if op.get("x-preferred")]
+    assert marked == ["uploadBinary"]
+    assert spec["paths"][UPLOAD]["post"]["x-status"] == "documented"
+    assert _spec_data.PREFERRED_UPLOAD == "uploadBinary"
+
+
+def test_unknown_inputs_fact_and_client_headers(spec: dict[str, Any]) -> None:
+    facts = {f["x-status"]: f for f in spec["components"]["schemas"]["EditRequest"]["x-facts"]}
+    assert "drops" in facts["observed"]["fact"]
+    assert "wavespeed-cli" in facts["observed"]["x-source"]
+    headers = {p["name"] for p in spec["components"]["parameters"].values() if p["in"] == "header"}
+    assert headers == {"X-Client-Name", "X-Client-Version", "X-Client-OS"}
+    assert not any(p["required"] for p in spec["components"]["parameters"].values())

@@ -28,9 +28,9 @@ import httpx
 
 from step1x_edit_api import Client as GeneratedClient
 from step1x_edit_api.api.edit import submit_edit
-from step1x_edit_api.api.media import upload_binary
+from step1x_edit_api.api.media import create_upload_ticket, upload_binary
 from step1x_edit_api.api.predictions import get_result
-from step1x_edit_api.models import EditRequest, UploadRequest
+from step1x_edit_api.models import EditRequest, UploadRequest, UploadTicketRequest
 from step1x_edit_api.models import Prediction as GeneratedPrediction
 from step1x_edit_api.types import UNSET, File, Response
 
@@ -52,7 +52,7 @@ from ._exceptions import (
 from ._models import Prediction, is_usable_id
 from ._retry import describe_attempts, parse_retry_after
 from ._retry import last_response as _last_response
-from ._spec_data import SUCCESSFUL_STATUSES
+from ._spec_data import PREFERRED_UPLOAD, SUCCESSFUL_STATUSES
 
 __all__ = [
     "get",
@@ -126,12 +126,26 @@ def _is_number(value: object) -> bool:
     return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)  # type: ignore[arg-type]
 
 
-def _is_str_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
 def _is_bool_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, bool) for item in value)
+
+
+def _output_items(value: object, pid: str) -> list[str] | None:
+    """Outputs as strings. Tolerant: an item shaped ``{"url": ...}`` (accepted by the vendor's
+    desktop app and CLI; a breaking drift for the spec, which the live check reports) counts as
+    its URL. Any other item is a contract violation naming the prediction."""
+    if value is None:  # missing or null: optional before completion (checked below when completed)
+        return None
+    if not isinstance(value, list):
+        raise _Shape(f"data.outputs should be a list of strings, got {_kind(value)}", pid)
+    items: list[str] = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("url"), str):
+            item = item["url"]
+        if not isinstance(item, str):
+            raise _Shape(f"data.outputs should be a list of strings (or {{'url': ...}} items), got {_kind(item)}", pid)
+        items.append(item)
+    return items
 
 
 def _missing_or(data: object, name: str) -> str:
@@ -182,7 +196,7 @@ def _checked_prediction(data: object, expected_id: str | None = None) -> Predict
     if not isinstance(status, str) or not status:
         detail = _missing_or(data, "status") or f"data.status should be a non-empty string, got {_kind(status)}"
         raise _Shape(detail, known)
-    outputs = _field(data, "outputs", _is_str_list, "a list of strings", known)
+    outputs = _output_items(data.get("outputs"), known)
     nsfw = _field(data, "has_nsfw_contents", _is_bool_list, "a list of booleans", known)
     urls = _field(data, "urls", lambda v: isinstance(v, dict), "an object", known)
     result_url = _field(urls, "get", lambda v: isinstance(v, str), "a string", known) if urls else None
@@ -508,11 +522,73 @@ async def get_async(gen: GeneratedClient, prediction_id: str) -> Prediction:
     )
 
 
+# Uploads go through the operation the spec marks `x-preferred` (PREFERRED_UPLOAD): the documented
+# multipart `uploadBinary`, or the ticket flow `createUploadTicket` (POST the file's name, size
+# and type; PUT the bytes to the ticket's presigned URL with exactly its headers and no API key).
+
+
+def _ticket_body(filename: str, content: bytes, content_type: str) -> UploadTicketRequest:
+    return UploadTicketRequest(filename=filename, size=len(content), content_type=content_type)
+
+
+def _checked_ticket(data: object) -> tuple[str, str, str, dict[str, str]]:
+    """(download_url, PUT method, presigned URL, headers) from a ticket's ``data``, or _Shape."""
+    download_url = _checked_upload(data)
+    assert isinstance(data, dict)  # checked by _checked_upload
+    upload = data.get("upload")
+    if not isinstance(upload, dict):
+        raise _Shape(f"data.upload should be an object, got {_kind(upload)}")
+    method, url, headers = upload.get("method"), upload.get("url"), upload.get("headers") or {}
+    if method not in ("PUT", "POST"):
+        raise _Shape(f"data.upload.method should be PUT, got {_kind(method)}")
+    if not isinstance(url, str) or _URL.match(url) is None:
+        raise _Shape(f"data.upload.url should be an http(s) URL, got {_kind(url)}")
+    if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        raise _Shape(f"data.upload.headers should be an object of strings, got {_kind(headers)}")
+    return download_url, method, url, headers
+
+
+def _put_request(
+    http: httpx.Client | httpx.AsyncClient, ticket: tuple[str, str, str, dict[str, str]], content: bytes
+) -> httpx.Request:
+    _, method, url, headers = ticket
+    request = http.build_request(method, url, content=content, headers=headers)
+    for name in [n for n in request.headers if n.lower() == "authorization" or n.lower().startswith("x-client-")]:
+        del request.headers[name]  # the presigned URL carries its own signature; the key never goes there
+    return request
+
+
+def _put_result(response: httpx.Response, ticket: tuple[str, str, str, dict[str, str]]) -> str:
+    if not 200 <= response.status_code < 300:
+        raise _status_error(response, "upload", None)
+    return ticket[0]
+
+
 def upload(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
+    if PREFERRED_UPLOAD == "createUploadTicket":
+        kwargs = {"client": gen, "body": _ticket_body(filename, content, content_type)}
+        ticket = _call(create_upload_ticket.sync_detailed, "upload", None, _checked_ticket, **kwargs)
+        http = gen.get_httpx_client()
+        try:
+            # auth=None: the client's key auth must not sign a request to the presigned URL
+            response = http.send(_put_request(http, ticket, content))
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, "upload", None) from exc
+        return _put_result(response, ticket)
     body = _upload_body(filename, content, content_type)
     return _call(upload_binary.sync_detailed, "upload", None, _checked_upload, client=gen, body=body)
 
 
 async def upload_async(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
+    if PREFERRED_UPLOAD == "createUploadTicket":
+        kwargs = {"client": gen, "body": _ticket_body(filename, content, content_type)}
+        ticket = await _call_async(create_upload_ticket.asyncio_detailed, "upload", None, _checked_ticket, **kwargs)
+        http = gen.get_async_httpx_client()
+        try:
+            # auth=None: the client's key auth must not sign a request to the presigned URL
+            response = await http.send(_put_request(http, ticket, content))
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, "upload", None) from exc
+        return _put_result(response, ticket)
     body = _upload_body(filename, content, content_type)
     return await _call_async(upload_binary.asyncio_detailed, "upload", None, _checked_upload, client=gen, body=body)

@@ -36,3 +36,4 @@ WEBHOOK_SIGNATURE: Final[dict[str, Any]] = {
     "secret-prefix": "whsec_",
     "timestamp-tolerance-seconds": 300,
 }
+PREFERRED_UPLOAD: Final[str] = "uploadBinary"

@@ -704,6 +704,9 @@ def sandbox(
     strict_images: Annotated[
         bool, typer.Option(help="Fail tasks (1402) whose image URL is not a sandbox upload.")
     ] = False,
+    strict_inputs: Annotated[
+        bool, typer.Option(help="Answer 400 to unknown input names (default: drop them, as the API does).")
+    ] = False,
     webhook_secret: Annotated[str, typer.Option(help="Secret used to sign webhooks.")] = "whsec_sandbox-webhook-secret",
     drift: Annotated[
         str | None,
@@ -744,6 +747,7 @@ def sandbox(
         sync_timeout_seconds=sync_timeout,
         rate_limit=rate_limit,
         strict_images=strict_images,
+        strict_inputs=strict_inputs,
         webhook_secret=webhook_secret,
         faults=faults,
     )

@@ -240,6 +240,7 @@ def test_sandbox_command_serves_with_faults(tmp_path: Path) -> None:
             "20",
             "--fault",
             "submit:503",
+            "--strict-inputs",
         ],
         env=cli_env(None),
         cwd=tmp_path,
@@ -255,7 +256,9 @@ def test_sandbox_command_serves_with_faults(tmp_path: Path) -> None:
         headers = {"Authorization": "Bearer k"}
         assert httpx.post(f"{url}/api/v3/wavespeed-ai/step1x-edit", json=body, headers=headers).status_code == 503
         assert httpx.post(f"{url}/api/v3/wavespeed-ai/step1x-edit", json=body, headers=headers).status_code == 200
-        assert httpx.get(f"{url}/_sandbox/stats", headers=headers).json()["data"]["submit"] == 2
+        extra = {**body, "enable_safety_checker": True}  # --strict-inputs: refused instead of dropped
+        assert httpx.post(f"{url}/api/v3/wavespeed-ai/step1x-edit", json=extra, headers=headers).status_code == 400
+        assert httpx.get(f"{url}/_sandbox/stats", headers=headers).json()["data"]["submit"] == 3
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=20)
     finally:

@@ -1,8 +1,9 @@
 """Interop: the vendor's official SDK (`wavespeed` 2.0.5) completes a run against the sandbox.
 
-The SDK talks to the served sandbox over a real loopback socket. Its own upload helper uses
-`/api/v3/media/uploads` (ticket + PUT), which is not in our spec, so the input is either an
-upload made through the spec's `media/upload/binary` or a data URI.
+The SDK talks to the served sandbox over a real loopback socket, unpatched: its own upload
+helper (`/api/v3/media/uploads` ticket, then a keyless PUT), `run` with polling, sync mode, and
+inputs the model does not know (dropped, as by the API). scripts/interop runs the other public
+clients the same way, outside the suite.
 """
 
 from __future__ import annotations
@@ -86,3 +87,22 @@ def test_sdk_rejects_a_wrong_key(server: SandboxServer) -> None:
     bad = wavespeed.Client(api_key="wrong", base_url=server.base_url)
     with pytest.raises(RuntimeError, match="401"):
         bad.run(MODEL, {"prompt": "x", "image": "https://example.com/a.png"}, timeout=5, poll_interval=0.05)
+
+
+def test_sdk_upload_helper_then_run(server: SandboxServer, client: object) -> None:
+    before = server.sandbox.stats
+    url = client.upload(str(SAMPLE))  # type: ignore[attr-defined]
+    after = server.sandbox.stats
+    assert after["tickets_stored"] - before["tickets_stored"] == 1  # the ticket + PUT flow, not multipart
+    assert httpx.get(url).content == SAMPLE.read_bytes()
+    output = client.run(MODEL, {"prompt": "make it winter", "image": url}, timeout=10, poll_interval=0.05)  # type: ignore[attr-defined]
+    assert len(output["outputs"]) == 1
+
+
+def test_sdk_run_with_inputs_the_model_does_not_know(server: SandboxServer, client: object) -> None:
+    # What WaveSpeedAI/mcp-server's image_to_image tool sends: the API drops the extra names.
+    before = server.sandbox.stats["inputs_dropped"]
+    body = {"prompt": "add snow", "image": "https://example.com/a.png", "enable_safety_checker": True, "images": []}
+    output = client.run(MODEL, body, timeout=10, poll_interval=0.05)  # type: ignore[attr-defined]
+    assert len(output["outputs"]) == 1
+    assert server.sandbox.stats["inputs_dropped"] - before == 2

@@ -13,6 +13,7 @@ _SCHEMA = schemathesis.openapi.from_path(str(SPEC))
 _OPERATIONS = {
     ("POST", "/api/v3/wavespeed-ai/step1x-edit"): "/api/v3/wavespeed-ai/step1x-edit",
     ("POST", "/api/v3/media/upload/binary"): "/api/v3/media/upload/binary",
+    ("POST", "/api/v3/media/uploads"): "/api/v3/media/uploads",
 }
 
 

@@ -14,7 +14,14 @@ from step1x_edit.sandbox import SandboxConfig, create_app
 SPEC = Path(__file__).resolve().parents[2] / "openapi" / "step1x-edit.yaml"
 KEY = "st-key"
 
-app = create_app(SandboxConfig(api_key=KEY, created_seconds=0.0, processing_seconds=0.0, sync_timeout_seconds=0.5))
+# strict_inputs: the spec's request schema is the strict contract (additionalProperties: false), so
+# negative generation counts an unknown name as invalid; the API (and the default sandbox) drops
+# such names instead, which tests/sandbox/test_accepts_what_the_api_accepts.py covers.
+app = create_app(
+    SandboxConfig(
+        api_key=KEY, created_seconds=0.0, processing_seconds=0.0, sync_timeout_seconds=0.5, strict_inputs=True
+    )
+)
 schema = schemathesis.openapi.from_path(str(SPEC))
 schema.app = app
 schema.config.update(headers={"Authorization": f"Bearer {KEY}"})
@@ -30,6 +37,10 @@ def test_sandbox_conforms_to_spec(case: schemathesis.Case) -> None:
         # Documented vendor rule the schema cannot express: ?webhook= plus enable_base64_output
         # is a 400 with a bare {"error": ...} body, even though each part is schema-valid.
         assert response.status_code == 400, response.text
+        excluded.append(positive_data_acceptance)
+    if case.operation.path.endswith("media/uploads") and response.status_code == 413:
+        # The server's size limit is not in the spec (no source states it); 413 is its declared
+        # answer to a ticket for a file larger than the sandbox's max_upload_bytes.
         excluded.append(positive_data_acceptance)
     case.validate_response(response, excluded_checks=excluded)
 

@@ -12,7 +12,12 @@ from .prediction_timings import PredictionTimings
 from .prediction_urls import PredictionUrls
 from .upload import Upload
 from .upload_envelope import UploadEnvelope
+from .upload_instruction import UploadInstruction
+from .upload_instruction_headers import UploadInstructionHeaders
 from .upload_request import UploadRequest
+from .upload_ticket import UploadTicket
+from .upload_ticket_envelope import UploadTicketEnvelope
+from .upload_ticket_request import UploadTicketRequest
 
 __all__ = (
     "BareError",
@@ -27,5 +32,10 @@ __all__ = (
     "PredictionUrls",
     "Upload",
     "UploadEnvelope",
+    "UploadInstruction",
+    "UploadInstructionHeaders",
     "UploadRequest",
+    "UploadTicket",
+    "UploadTicketEnvelope",
+    "UploadTicketRequest",
 )

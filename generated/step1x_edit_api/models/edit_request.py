@@ -12,8 +12,10 @@ T = TypeVar("T", bound="EditRequest")
 
 @_attrs_define
 class EditRequest:
-    """The Step1X-Edit input. The client rejects names not listed here: the vendor's own CLI
-    notes that the API silently drops unknown inputs and still bills the prediction.
+    """The Step1X-Edit input. Names not listed here are outside the contract: the API drops
+    them silently and still bills the prediction (the vendor's own CLI says so), so this
+    client refuses them before sending anything. The sandbox drops them like the API
+    (`--strict-inputs` makes it answer 400 instead).
 
     """
 

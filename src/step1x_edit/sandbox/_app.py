@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 import math
 import re
 import secrets
@@ -38,11 +39,15 @@ from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE, WEBHOOK_SIGNATURE
 
 from ._config import Fault, SandboxConfig
 from ._drift import Drift, get_drift
-from ._validation import RequestInvalid, is_uri, parse_json, validate_edit_request
+from ._validation import RequestInvalid, is_uri, parse_json, unknown_inputs, validate_edit_request
 
 SUBMIT_PATH = "/api/v3/wavespeed-ai/step1x-edit"
 RESULT_PATH = "/api/v3/predictions/{id}/result"
 UPLOAD_PATH = "/api/v3/media/upload/binary"
+UPLOAD_TICKET_PATH = "/api/v3/media/uploads"
+#: Where a ticket's bytes are PUT (the sandbox's stand-in for a presigned storage URL).
+PUT_PATH = "/_sandbox/uploads/{token}"
+log = logging.getLogger("step1x_edit.sandbox")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _FAIL_MESSAGES = {
     1200: "Content moderation: the input was flagged.",
@@ -93,6 +98,15 @@ class _Armed:
 @dataclass
 class _Stored:
     data: bytes
+    content_type: str
+    filename: str
+
+
+@dataclass
+class _Ticket:
+    """An upload announced through ``media/uploads`` whose bytes have not been PUT yet."""
+
+    size: int
     content_type: str
     filename: str
 
@@ -165,6 +179,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._tasks: dict[str, _Task] = {}
         self._uploads: dict[str, _Stored] = {}
+        self._tickets: dict[str, _Ticket] = {}
         self._outputs: dict[str, bytes] = {}
         self._faults: list[_Armed] = []
         self._stats: collections.Counter[str] = collections.Counter()
@@ -200,7 +215,8 @@ class Sandbox:
 
         Per route, requests *received* (before auth, faults or validation): ``submit``,
         ``result``, ``upload``, ``file``. Also ``tasks_created``, ``faults_applied``,
-        ``rate_limited``, ``auth_failed``, ``invalid``, ``not_found``, ``webhooks_sent``,
+        ``rate_limited``, ``auth_failed``, ``invalid``, ``not_found``, ``inputs_dropped`` (names
+        dropped from submits), ``tickets``, ``tickets_stored`` (bytes PUT), ``webhooks_sent``,
         ``webhooks_failed``, ``webhooks_skipped`` (non-loopback targets). Missing keys read 0.
         """
         with self._lock:
@@ -211,6 +227,7 @@ class Sandbox:
         with self._lock:
             self._tasks.clear()
             self._uploads.clear()
+            self._tickets.clear()
             self._outputs.clear()
             self._faults.clear()
             self._stats.clear()
@@ -396,8 +413,12 @@ class Sandbox:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
             return self._invalid("Invalid request: Content-Type must be application/json")
+        dropped: list[str] = []
         try:
-            body = validate_edit_request(parse_json(await request.body()))
+            raw = parse_json(await request.body())
+            if isinstance(raw, dict) and not self.config.strict_inputs:
+                dropped = unknown_inputs(raw)
+            body = validate_edit_request(raw, strict=self.config.strict_inputs)
         except RequestInvalid as exc:
             return self._invalid(exc.message)
         if problem := self._directive_problem(body["prompt"]):
@@ -421,11 +442,20 @@ class Sandbox:
         with self._lock:
             self._tasks[task.id] = task
             self._stats["tasks_created"] += 1
+            self._stats["inputs_dropped"] += len(dropped)
+        if dropped:
+            # What the API does with names it does not know (spec: EditRequest x-facts): the
+            # task runs without them. Said here, in the header and in the webhook's input echo.
+            log.info("submit %s: dropped unknown input(s) %s (the API ignores them)", task.id, ", ".join(dropped))
         if webhook is not None:
             self._schedule_webhook(task)
         if body.get("enable_sync_mode"):
-            return await self._hold(task)
-        return _json(200, {"code": 200, "message": "success", "data": self.prediction(task)})
+            response = await self._hold(task)
+        else:
+            response = _json(200, {"code": 200, "message": "success", "data": self.prediction(task)})
+        if dropped:
+            response.headers["x-sandbox-dropped-inputs"] = ",".join(dropped)
+        return response
 
     async def _hold(self, task: _Task) -> Response:
         limit = self.config.sync_timeout_seconds
@@ -519,7 +549,7 @@ class Sandbox:
         kind = _images.sniff_type(data, part_type)
         if kind is None:  # the vendor answers HTTP 200 with an error envelope here (SDK fixtures)
             return _json(200, {"code": 500, "message": "Upload failed: invalid file type", "data": None})
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip("._") or "upload"
+        name = _safe_name(filename)
         token = secrets.token_hex(16)
         with self._lock:
             self._uploads[token] = _Stored(data, part_type or "application/octet-stream", name)
@@ -531,6 +561,79 @@ class Sandbox:
         }
         payload["size"] = len(data)
         return _json(200, {"code": 200, "message": "success", "data": payload})
+
+    async def upload_ticket(self, request: Request) -> Response:
+        """``POST /api/v3/media/uploads``: announce a file; answer where to PUT it and where it will be."""
+        if denied := self._auth(request):
+            return denied
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return self._invalid("Invalid request: Content-Type must be application/json")
+        try:
+            body = parse_json(await request.body())
+        except RequestInvalid as exc:
+            return self._invalid(exc.message)
+        if not isinstance(body, dict):
+            return self._invalid("Invalid request body: expected a JSON object")
+        filename, size, declared = body.get("filename"), body.get("size"), body.get("content_type")
+        if not isinstance(filename, str) or not filename:
+            return self._invalid("Invalid parameter 'filename': a non-empty string is required")
+        if isinstance(size, float) and size.is_integer():
+            size = int(size)  # JSON Schema: 12.0 is an integer
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            return self._invalid("Invalid parameter 'size': a non-negative integer is required")
+        if "content_type" in body and not isinstance(declared, str):
+            return self._invalid("Invalid parameter 'content_type': expected a string")
+        if size > self.config.max_upload_bytes:
+            return self._envelope(413, f"File too large: the limit is {self.config.max_upload_bytes} bytes")
+        import mimetypes
+
+        mime = declared or mimetypes.guess_type(filename)[0] or ""
+        kind = mime.split("/", 1)[0].lower()
+        if kind not in ("image", "video", "audio"):  # as on the multipart endpoint: HTTP 200, error envelope
+            return _json(200, {"code": 500, "message": "Upload failed: invalid file type", "data": None})
+        name = _safe_name(filename)
+        token = secrets.token_hex(16)
+        with self._lock:
+            self._tickets[token] = _Ticket(size, mime, name)
+            self._stats["tickets"] += 1
+        base = str(request.base_url).rstrip("/")
+        payload: dict[str, Any] = {
+            "type": kind,
+            "download_url": f"{base}/_sandbox/files/{token}/{quote(name)}",
+            "filename": name,
+            "size": size,
+            "upload": {
+                "method": "PUT",
+                "url": f"{base}{PUT_PATH.format(token=token)}",
+                "headers": {"Content-Type": mime},
+            },
+        }
+        return _json(200, {"code": 200, "message": "success", "data": payload})
+
+    async def put_upload(self, request: Request) -> Response:
+        """The PUT target of a ticket, like a presigned storage URL: no API key (one is refused)."""
+        token = request.path_params["token"]
+        with self._lock:
+            ticket = self._tickets.get(token)
+        if ticket is None:
+            return _plain(404, "NoSuchUpload: no ticket has this URL (or its bytes were already stored)")
+        if "authorization" in request.headers:
+            # Presigned storage URLs carry their own signature; S3 refuses a second auth mechanism.
+            return _plain(400, "InvalidArgument: only one auth mechanism allowed; send no Authorization header")
+        sent_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if sent_type != ticket.content_type.lower():
+            return _plain(
+                403, f"SignatureDoesNotMatch: Content-Type {sent_type!r} is not the ticket's {ticket.content_type!r}"
+            )
+        data = await request.body()
+        if len(data) > self.config.max_upload_bytes:
+            return _plain(413, "EntityTooLarge")
+        with self._lock:
+            self._tickets.pop(token, None)
+            self._uploads[token] = _Stored(data, ticket.content_type, ticket.filename)
+            self._stats["tickets_stored"] += 1
+        return Response(b"", 200, headers={"etag": f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'})
 
     async def file(self, request: Request) -> Response:
         kind = request.path_params["kind"]
@@ -582,6 +685,14 @@ class _TaskFailure(Exception):
         super().__init__(message)
         self.code = code
         self.message = message or _FAIL_MESSAGES.get(code, "Task failed.")
+
+
+def _safe_name(filename: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip("._") or "upload"
+
+
+def _plain(status: int, text: str) -> Response:
+    return Response(text, status, media_type="text/plain")
 
 
 def _json(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -713,7 +824,8 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox as a Starlette ASGI app; ``app.state.sandbox`` is its :class:`Sandbox`.
 
     Routes: every path of ``openapi/step1x-edit.yaml`` under ``/api/v3``, the files it serves
-    (``/_sandbox/files/...`` uploads, ``/_sandbox/outputs/...`` outputs; no auth, like a CDN), and
+    (``/_sandbox/files/...`` uploads, ``/_sandbox/outputs/...`` outputs; no auth, like a CDN), the
+    PUT target of upload tickets (``/_sandbox/uploads/{token}``; no auth, like a presigned URL), and
     control routes that need the sandbox key: ``POST/GET/DELETE /_sandbox/faults`` (body: a
     fault object, a list of them, or CLI fault strings), ``GET /_sandbox/stats``,
     ``POST /_sandbox/reset``.
@@ -734,6 +846,8 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route(SUBMIT_PATH, _route(sandbox, "submit", sandbox.submit), methods=["POST"]),
         Route(RESULT_PATH, _route(sandbox, "result", sandbox.result), methods=["GET"]),
         Route(UPLOAD_PATH, _route(sandbox, "upload", sandbox.upload), methods=["POST"]),
+        Route(UPLOAD_TICKET_PATH, _route(sandbox, "upload", sandbox.upload_ticket), methods=["POST"]),
+        Route(PUT_PATH, _route(sandbox, "file", sandbox.put_upload), methods=["PUT"]),
         Route("/_sandbox/{kind:str}/{key:str}/{name:str}", _route(sandbox, "file", sandbox.file), methods=["GET"]),
         Route("/_sandbox/faults", sandbox.control_faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/stats", sandbox.control_stats, methods=["GET"]),

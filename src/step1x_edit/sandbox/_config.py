@@ -11,8 +11,9 @@ from typing import Any, Literal, get_args
 
 #: Routes a fault can target. ``"*"`` matches every API route (not the control routes).
 #: ``submit`` = POST /api/v3/wavespeed-ai/step1x-edit, ``result`` = GET
-#: /api/v3/predictions/{id}/result, ``upload`` = POST /api/v3/media/upload/binary, ``file`` = GET
-#: of a file the sandbox serves (uploads and outputs; no auth, like a CDN).
+#: /api/v3/predictions/{id}/result, ``upload`` = POST /api/v3/media/upload/binary or the ticket
+#: POST /api/v3/media/uploads, ``file`` = GET of a file the sandbox serves (uploads and outputs)
+#: or the PUT of a ticket's bytes (no auth on either, like a CDN or a presigned storage URL).
 FaultRoute = Literal["submit", "result", "upload", "file", "*"]
 ROUTES: tuple[str, ...] = ("submit", "result", "upload", "file")
 
@@ -216,6 +217,8 @@ class SandboxConfig:
     ``[sandbox:fail=CODE]`` with that code; ``fail_code`` fails every task with that code.
     ``strict_images`` fails tasks whose image is a URL the sandbox does not serve (code 1402)
     instead of drawing a placeholder for it. The sandbox never fetches external URLs.
+
+    Unknown input names are dropped, as the API does (``strict_inputs=True``: a 400 instead).
     """
 
     api_key: str = "sandbox-key"
@@ -230,6 +233,10 @@ class SandboxConfig:
     #: Webhooks are POSTed only to loopback hosts; others are recorded in stats and skipped.
     webhook_timeout_seconds: float = 5.0
     strict_images: bool = False
+    #: Answer 400 to a submit naming an input the spec does not list. Off by default: the API
+    #: drops such names (and still bills), so the sandbox drops them too, logs them on the
+    #: ``step1x_edit.sandbox`` logger and names them in the ``x-sandbox-dropped-inputs`` header.
+    strict_inputs: bool = False
     fail_code: int | None = None
     fail_marker: str = "[sandbox:fail"
     model: str = "wavespeed-ai/step1x-edit"

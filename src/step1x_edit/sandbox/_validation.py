@@ -151,10 +151,21 @@ def _check(value: Any, schema: dict[str, Any], name: str) -> None:
                 _check(value[key], sub, key)
 
 
-def validate_edit_request(body: Any) -> dict[str, Any]:
-    """Validate a parsed submit body against the spec; return it with the spec's defaults filled."""
+def unknown_inputs(body: dict[str, Any]) -> list[str]:
+    """The names in a submit body the spec's request schema does not list, sorted."""
+    return sorted(set(body) - set(EDIT_REQUEST_SCHEMA["properties"]))
+
+
+def validate_edit_request(body: Any, *, strict: bool = True) -> dict[str, Any]:
+    """Validate a parsed submit body against the spec; return it with the spec's defaults filled.
+
+    ``strict=False`` is what the API does with names it does not know: they are dropped (the
+    returned body lacks them; ``unknown_inputs`` names them) instead of refused with a 400.
+    """
     if not isinstance(body, dict):
         raise RequestInvalid("Invalid request body: expected a JSON object")
+    if not strict:
+        body = {key: value for key, value in body.items() if key in EDIT_REQUEST_SCHEMA["properties"]}
     _check(body, EDIT_REQUEST_SCHEMA, "body")
     filled = dict(body)
     for key, sub in EDIT_REQUEST_SCHEMA["properties"].items():

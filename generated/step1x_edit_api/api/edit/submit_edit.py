@@ -170,9 +170,11 @@ def sync_detailed(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -215,9 +217,11 @@ def sync(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -255,9 +259,11 @@ async def asyncio_detailed(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -298,9 +304,11 @@ async def asyncio(
 
     Args:
         webhook (str | Unset):
-        body (EditRequest): The Step1X-Edit input. The client rejects names not listed here: the
-            vendor's own CLI
-            notes that the API silently drops unknown inputs and still bills the prediction.
+        body (EditRequest): The Step1X-Edit input. Names not listed here are outside the contract:
+            the API drops
+            them silently and still bills the prediction (the vendor's own CLI says so), so this
+            client refuses them before sending anything. The sandbox drops them like the API
+            (`--strict-inputs` makes it answer 400 instead).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
