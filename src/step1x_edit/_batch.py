@@ -115,6 +115,7 @@ class BatchSummary:
     journal: str | None = None
     stopped: str | None = None
     """Why the run stopped early (e.g. the output folder is not writable), or None."""
+    stop_cause: BaseException | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -278,6 +279,7 @@ class _Engine:
         tasks: set[asyncio.Task[None]] = set()
         try:
             journal.add((item.key, item.row, item.request()) for item in self.items)
+            self.passed(j.PENDING)
             self._clean_tmp()
             todo: list[BatchItem] = []
             for item in self.items:
@@ -342,8 +344,9 @@ class _Engine:
         try:
             result = await self._advance(item)
         except _Stop as stop:
-            self.stop = self.stop or stop.__cause__ or stop
-            self.summary.stopped = self.summary.stopped or str(self.stop)
+            if self.stop is None:
+                self.stop = stop
+                self.summary.stopped, self.summary.stop_cause = str(stop), stop.__cause__
             result = BatchResult(item, UNFINISHED, error=self.stop)
         finally:
             self.limiter.release()

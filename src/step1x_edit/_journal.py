@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from ._exceptions import Step1XEditError
 
-__all__ = ["STATES", "Journal", "JournalLockedError", "JournalRow"]
+__all__ = ["STATES", "Journal", "JournalError", "JournalLockedError", "JournalRow"]
 
 PENDING: Final = "pending"
 SUBMITTING: Final = "submitting"
@@ -48,7 +48,11 @@ CREATE TABLE IF NOT EXISTS items (
 """
 
 
-class JournalLockedError(Step1XEditError):
+class JournalError(Step1XEditError):
+    """The journal cannot be opened or written (a folder not writable, not a journal...)."""
+
+
+class JournalLockedError(JournalError):
     """Another batch process holds this journal."""
 
 
@@ -96,7 +100,7 @@ class Journal:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=0, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
-            raise Step1XEditError(f"cannot open the batch journal {self.path}: {exc}") from None
+            raise JournalError(f"cannot open the batch journal {self.path}: {exc}") from None
         try:
             # EXCLUSIVE before the first WAL access: the lock is held until close (or death).
             self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
@@ -112,10 +116,10 @@ class Journal:
                     f"the batch journal {self.path} is in use by another batch process; wait for it to "
                     "finish (or stop it) and run again: two processes on one journal could bill items twice"
                 ) from None
-            raise Step1XEditError(f"cannot open the batch journal {self.path}: {exc}") from None
+            raise JournalError(f"cannot open the batch journal {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise Step1XEditError(f"{self.path} is not a batch journal: {exc}") from None
+            raise JournalError(f"{self.path} is not a batch journal: {exc}") from None
 
     def close(self) -> None:
         self._db.close()
