@@ -141,11 +141,16 @@ class _Stop(Exception):
     """The whole batch must stop (bad key, output folder not writable...)."""
 
 
+_LAZY_SETUP = frozenset({"download"})
+
+
 class _Calls:
     """Call the client's public methods the same way for both clients (awaited, or in a thread)."""
 
     def __init__(self, client: Any, executor: ThreadPoolExecutor | None) -> None:
         self.client, self.executor = client, executor
+        self._warm: set[str] = set()
+        self._warming: asyncio.Lock | None = None
 
     async def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
         method = getattr(self.client, name)
@@ -153,7 +158,16 @@ class _Calls:
             return await method(*args, **kwargs)
         context = contextvars.copy_context()  # carries rate_limits_to_caller into the thread
         call = functools.partial(context.run, method, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+        loop = asyncio.get_running_loop()
+        if name in self._warm or name not in _LAZY_SETUP:
+            return await loop.run_in_executor(self.executor, call)
+        # The first call of each method runs alone: the client sets up some things lazily (e.g.
+        # its download connection pool), which threads racing through it would do twice.
+        self._warming = self._warming or asyncio.Lock()
+        async with self._warming:
+            result = await loop.run_in_executor(self.executor, call)
+            self._warm.add(name)
+            return result
 
 
 class _Limiter:
@@ -523,10 +537,10 @@ class Batch:
     """
 
     def __init__(self, client: Any, items: Iterable[Mapping[str, Any]], options: BatchOptions) -> None:
-        self._executor = ThreadPoolExecutor(
-            max_workers=int(options.get("concurrency", 16)), thread_name_prefix="step1x-batch"
-        )
-        self._async = AsyncBatch(client, items, options, executor=self._executor)
+        self._async = AsyncBatch(client, items, options)  # validates everything first
+        workers = self._async._engine.limiter.maximum
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="step1x-batch")
+        self._async._engine.calls.executor = self._executor
         self.summary = self._async.summary
         self.invalid = self._async.invalid
         self.items = self._async.items

@@ -182,8 +182,9 @@ def _item(row: int, given: Mapping[str, Any], cache: dict[Path, str]) -> BatchIt
     fields["image"] = image if isinstance(image, str) and image.startswith(_REMOTE) else _PLACEHOLDER
     body = validate_edit_params(fields)  # the client's own checks; raises naming field, value, allowed
     params = {k: v for k, v in body.items() if k not in ("image", "prompt")}
+    same = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in params.items()}  # 4.0 == 4
     key = hashlib.sha256(
-        json.dumps({"image": identity, "prompt": body["prompt"], "params": params}, sort_keys=True).encode()
+        json.dumps({"image": identity, "prompt": body["prompt"], "params": same}, sort_keys=True).encode()
     ).hexdigest()
     return BatchItem(row=row, key=key, prompt=body["prompt"], image=image, params=params, source=given)
 
