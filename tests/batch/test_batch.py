@@ -82,7 +82,7 @@ def test_failed_items_are_not_resubmitted_unless_retry_failed(
 ) -> None:
     rows = items(3, fail=(1,))
     run_sync(client, rows, output_dir=tmp_path)
-    run, results = run_sync(client, rows, output_dir=tmp_path)
+    _, results = run_sync(client, rows, output_dir=tmp_path)
     assert sorted(r.status for r in results) == ["failed", "skipped", "skipped"]
     assert server.sandbox.stats["submit"] == 3
     _run, results = run_sync(client, rows, output_dir=tmp_path, retry_failed=True)
@@ -208,17 +208,17 @@ def test_an_existing_different_file_is_never_overwritten(
     client: Step1XEdit, server: SandboxServer, tmp_path: Path
 ) -> None:
     rows = items(1)
-    run, results = run_sync(client, rows, output_dir=tmp_path)
+    _, results = run_sync(client, rows, output_dir=tmp_path)
     target = results[0].files[0]
     with Journal(tmp_path / JOURNAL) as journal:  # pretend the save was not recorded
         journal.move(
             results[0].item.key,
             "completed",
             prediction_id=results[0].prediction_id,
-            outputs=journal.get(results[0].item.key).outputs,
-        )  # type: ignore[union-attr]
+            outputs=journal.get(results[0].item.key).outputs,  # type: ignore[union-attr]
+        )
     target.write_bytes(b"somebody else's file")
-    run, results = run_sync(client, rows, output_dir=tmp_path)
+    _, results = run_sync(client, rows, output_dir=tmp_path)
     assert results[0].status == "unfinished"
     assert "not overwritten" in str(results[0].error)
     assert target.read_bytes() == b"somebody else's file"
