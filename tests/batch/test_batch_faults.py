@@ -58,7 +58,7 @@ def test_a_connection_dropped_after_a_submit_leaves_the_item_may_exist(
     client: Step1XEdit, server: SandboxServer, tmp_path: Path
 ) -> None:
     server.sandbox.add_fault(Fault(route="submit", action="drop_after_headers", times=1))
-    batch, results = run(client, items(3), output_dir=tmp_path, concurrency=1)
+    _, results = run(client, items(3), output_dir=tmp_path, concurrency=1)
     assert [results[i].status for i in (1, 2, 3)] == ["unknown", "saved", "saved"]
     assert "may have reached the server" in str(results[1].error) or "may exist" in str(results[1].error)
     assert server.sandbox.stats["tasks_created"] == 3  # the dropped submit did create its task

@@ -67,7 +67,7 @@ async def main() -> None:
     rows = [json.loads(line) for line in open(manifest)]
     poll = PollPolicy(first=0.02, factor=1.5, step=0.01, max_interval=0.1, learn=False)
     async with AsyncStep1XEdit(api_key=key, base_url=base_url, poll=poll) as client:
-        run = client.batch(rows, output_dir=out, concurrency=%d)
+        run = client.batch(rows, output_dir=out, concurrency=int(sys.argv[5]))
         async for _ in run:
             pass
         print(json.dumps(run.summary.to_dict()))
@@ -95,7 +95,7 @@ def test_sigkill_at_24_points_then_resume_bills_each_item_once(server: SandboxSe
     killed: list[str] = []
     for point in POINTS:
         done = subprocess.run(
-            [sys.executable, "-c", DRIVER, str(manifest), str(out), server.base_url, KEY],
+            [sys.executable, "-c", DRIVER, str(manifest), str(out), server.base_url, KEY, str(CONCURRENCY)],
             env=_env(server, point),
             capture_output=True,
             text=True,
