@@ -57,8 +57,7 @@ POINTS = [
 ]
 STATES = {"pending", "submitting", "submitted", "completed", "failed", "saved"}
 
-DRIVER = (
-    """
+DRIVER = """
 import asyncio, json, sys
 from step1x_edit import AsyncStep1XEdit, PollPolicy
 
@@ -74,8 +73,6 @@ async def main() -> None:
 
 asyncio.run(main())
 """
-    % CONCURRENCY
-)
 
 
 def _env(server: SandboxServer, point: str | None) -> dict[str, str]:
