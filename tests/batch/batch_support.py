@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from step1x_edit._batch import KILL_ENV
 from step1x_edit.sandbox import SandboxServer
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "step1x_edit" / "sandbox" / "assets" / "sample.png"
@@ -64,3 +68,17 @@ def assert_saved_outputs(journal: Path, out: Path) -> list[dict[str, Any]]:
     present = {p.name for p in out.iterdir() if not p.name.startswith(".step1x-edit-batch.sqlite3")}
     assert present == expected, present ^ expected
     return rows
+
+
+def python(
+    server: SandboxServer, *args: str, cwd: Path, kill_at: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` against the sandbox (key and URL in the environment; no proxies); 60 s cap.
+
+    ``kill_at`` arms the engine's test-only SIGKILL hook (POINT:N).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAVESPEED_") and "PROXY" not in k.upper()}
+    env.update(NO_PROXY="127.0.0.1", WAVESPEED_BASE_URL=server.base_url, WAVESPEED_API_KEY=KEY, COLUMNS="200")
+    env.update({KILL_ENV: kill_at} if kill_at else {})
+    captured: dict[str, Any] = {"capture_output": True, "text": True, "timeout": 60, "check": False}
+    return subprocess.run([sys.executable, *args], env=env, cwd=cwd, **captured)

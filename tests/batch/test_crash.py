@@ -1,4 +1,4 @@
-"""Crash test: a batch process SIGKILLed at 24 points covering every journal state, resumed each time.
+"""Crash test: a batch process SIGKILLed at 22 points covering every journal state, resumed each time.
 
 The batch runs in a subprocess against the sandbox served on 127.0.0.1. The engine's test-only
 hook (``STEP1X_EDIT_BATCH_TEST_KILL_AT=POINT:N``, see step1x_edit._batch.KILL_ENV) makes the
@@ -14,16 +14,22 @@ sandbox must have received exactly one submit per item, apart from those resubmi
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from batch_support import KEY, SAMPLE, assert_saved_outputs, items, journal_rows, sha256, tasks_per_prompt, write_jsonl
+from batch_support import (
+    KEY,
+    SAMPLE,
+    assert_saved_outputs,
+    items,
+    journal_rows,
+    python,
+    sha256,
+    tasks_per_prompt,
+    write_jsonl,
+)
 from conftest import FAST_POLL
 
 from step1x_edit import Step1XEdit
-from step1x_edit._batch import KILL_ENV
 from step1x_edit.sandbox import SandboxServer
 
 N_ITEMS = 64
@@ -50,10 +56,8 @@ POINTS = [
     "posted:3",
     "submitted:2",
     "completed:2",
-    "downloaded:3",
     "linked:2",
     "saved:3",
-    "saved:4",
 ]
 STATES = {"pending", "submitting", "submitted", "completed", "failed", "saved"}
 
@@ -75,15 +79,7 @@ asyncio.run(main())
 """
 
 
-def _env(server: SandboxServer, point: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAVESPEED_") and "PROXY" not in k.upper()}
-    env.update(NO_PROXY="127.0.0.1", WAVESPEED_BASE_URL=server.base_url, WAVESPEED_API_KEY=KEY, COLUMNS="200")
-    if point is not None:
-        env[KILL_ENV] = point
-    return env
-
-
-def test_sigkill_at_24_points_then_resume_bills_each_item_once(server: SandboxServer, tmp_path: Path) -> None:
+def test_sigkill_at_22_points_then_resume_bills_each_item_once(server: SandboxServer, tmp_path: Path) -> None:
     image = tmp_path / "photo.png"
     image.write_bytes(SAMPLE.read_bytes())
     rows = items(N_ITEMS, image=image, fail=FAILING)
@@ -91,14 +87,8 @@ def test_sigkill_at_24_points_then_resume_bills_each_item_once(server: SandboxSe
     out = tmp_path / "out"
     killed: list[str] = []
     for point in POINTS:
-        done = subprocess.run(
-            [sys.executable, "-c", DRIVER, str(manifest), str(out), server.base_url, KEY, str(CONCURRENCY)],
-            env=_env(server, point),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        args = ("-c", DRIVER, str(manifest), str(out), server.base_url, KEY, str(CONCURRENCY))
+        done = python(server, *args, cwd=tmp_path, kill_at=point)
         assert done.returncode in (-9, 0), done.stderr[-2000:]
         if done.returncode == -9:
             killed.append(point)
@@ -106,14 +96,8 @@ def test_sigkill_at_24_points_then_resume_bills_each_item_once(server: SandboxSe
     assert {p.split(":")[0] for p in killed} >= STATES | {"posted", "downloaded", "linked"}
 
     # The last run: the command line itself, to the end.
-    final = subprocess.run(
-        [sys.executable, "-m", "step1x_edit", "batch", str(manifest), "-o", str(out), "--resubmit-unknown", "--json"],
-        env=_env(server, None),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    args = ("-m", "step1x_edit", "batch", str(manifest), "-o", str(out), "--resubmit-unknown", "--json")
+    final = python(server, *args, cwd=tmp_path)
     assert final.returncode == 7, final.stderr[-2000:]  # two items fail on purpose
     document = json.loads(final.stdout)
     assert document["summary"]["failed"] == 2
@@ -137,7 +121,7 @@ def test_sigkill_at_24_points_then_resume_bills_each_item_once(server: SandboxSe
             assert 1 <= billed[prompt] <= 1 + row["unknown_resubmits"], (prompt, billed[prompt])
             chosen += row["unknown_resubmits"]
     assert sum(billed.values()) <= N_ITEMS + chosen
-    assert chosen <= CONCURRENCY * sum(p.startswith(("submitting", "posted")) for p in killed)
+    assert chosen <= CONCURRENCY * len(killed)  # at most the items in flight at each kill
     assert server.sandbox.stats["rate_limited"] == server.sandbox.stats["invalid"] == 0
 
     # Each saved output is what the sandbox made for the item's prediction.
