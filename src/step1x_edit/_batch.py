@@ -202,24 +202,47 @@ class _Limiter:
 
 
 class _Pacer:
-    """Submit pacing: at most ``rate`` submits per second, none before a Retry-After has passed."""
+    """Submit pacing: at most ``rate`` submits per second, none before a Retry-After has passed.
+
+    After a 429 the pace also adapts (AIMD on the rate, next to the concurrency's): it drops to
+    95 % of the submits accepted over the last second, then rises by 0.01/s per accepted submit,
+    never above the ``rate`` the caller gave.
+    """
 
     def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
+        self.cap = rate
+        self.rate = rate
         self.next = 0.0
         self.hold_until = 0.0
+        self._accepted: collections.deque[float] = collections.deque()
 
     async def wait(self) -> None:
         while True:
             now = time.monotonic()
             start = max(self.next, self.hold_until)
             if now >= start:
-                self.next = max(now, self.next) + self.interval
+                self.next = max(now, self.next) + (1.0 / self.rate if self.rate else 0.0)
                 return
             await asyncio.sleep(start - now)
 
-    def hold(self, seconds: float) -> None:
-        self.hold_until = max(self.hold_until, time.monotonic() + seconds)
+    def accepted(self) -> None:
+        now = time.monotonic()
+        self._accepted.append(now)
+        while self._accepted and self._accepted[0] < now - 1.0:
+            self._accepted.popleft()
+        if self.rate is not None and self.rate != self.cap:
+            self.rate = self.rate + 0.01 if self.cap is None else min(self.cap, self.rate + 0.01)
+
+    def rejected(self, retry_after: float | None, sent_at: float) -> None:
+        now = time.monotonic()
+        self.hold_until = max(self.hold_until, now + (retry_after if retry_after is not None else 1.0))
+        if sent_at >= self._last_cut:
+            observed = sum(1 for t in self._accepted if t >= now - 1.0)
+            lowered = max(0.5, 0.95 * observed)
+            self.rate = lowered if self.rate is None else min(self.rate, lowered)
+            self._last_cut = now
+
+    _last_cut = -1.0
 
 
 class _Duration:
@@ -450,7 +473,7 @@ class _Engine:
                 self.journal.move(item.key, j.PENDING, error=str(exc))
                 self.summary.rate_limited += 1
                 self.limiter.decrease(sent_at)
-                self.pacer.hold(exc.retry_after if exc.retry_after is not None else 1.0)
+                self.pacer.rejected(exc.retry_after, sent_at)
                 continue
             except (BadRequestError, PayloadTooLargeError, InvalidParameterError) as exc:
                 self.journal.move(item.key, j.FAILED, error=str(exc))
@@ -467,6 +490,7 @@ class _Engine:
             self.journal.move(item.key, j.SUBMITTED, prediction_id=prediction.id)
             self.passed(j.SUBMITTED)
             self.limiter.increase()
+            self.pacer.accepted()
             return prediction
         return BatchResult(item, UNFINISHED, error=Step1XEditError("still rate limited after many tries; run again"))
 
