@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import contextvars
 import functools
 import hashlib
@@ -51,6 +52,7 @@ TMP_DIR: Final = ".step1x-edit-batch.tmp"
 #: the Nth time it passes POINT (a journal state just committed, or posted/downloaded/linked).
 KILL_ENV: Final = "STEP1X_EDIT_BATCH_TEST_KILL_AT"
 _MAX_429_PER_ITEM = 50
+_CANCEL_GRACE = 30.0
 
 # Outcome of one item (BatchResult.status)
 SAVED, SKIPPED, COMPLETED, FAILED = "saved", "skipped", "completed", "failed"
@@ -468,7 +470,7 @@ class _Engine:
             sent_at = time.monotonic()
             token = rate_limits_to_caller.set(True)
             try:
-                prediction: Prediction = await self.calls("submit", item.prompt, image, **item.params)
+                prediction: Prediction = await self._submit_to_the_end(item, image)
             except RateLimitError as exc:  # turned away: no task was created
                 self.journal.move(item.key, j.PENDING, error=str(exc))
                 self.summary.rate_limited += 1
@@ -493,6 +495,18 @@ class _Engine:
             self.pacer.accepted()
             return prediction
         return BatchResult(item, UNFINISHED, error=Step1XEditError("still rate limited after many tries; run again"))
+
+    async def _submit_to_the_end(self, item: BatchItem, image: str | bytes) -> Prediction:
+        """Submit; if the batch is cancelled meanwhile (Ctrl-C, a consumer leaving the loop), let
+        the POST that may be on the wire answer (up to 30 s) and keep its id before stopping."""
+        sending = asyncio.ensure_future(self.calls("submit", item.prompt, image, **item.params))
+        try:
+            return await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                made: Prediction = await asyncio.wait_for(sending, _CANCEL_GRACE)
+                self.journal.move(item.key, j.SUBMITTED, prediction_id=made.id)
+            raise
 
     async def _wait(self, item: BatchItem, prediction: Prediction | str) -> Prediction | BatchResult:
         pid = prediction.id if isinstance(prediction, Prediction) else prediction
@@ -641,4 +655,6 @@ class Batch:
         finally:
             runner.run(results.aclose())  # type: ignore[attr-defined]
             runner.close()
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            # Threads still in a wait() end on their own; a consumer that left the loop early
+            # does not wait for them.
+            self._executor.shutdown(wait=False, cancel_futures=True)

@@ -283,3 +283,22 @@ def test_bytes_and_url_images(client: Step1XEdit, server: SandboxServer, tmp_pat
     run, _results = run_sync(client, rows, output_dir=tmp_path)
     assert run.summary.ok
     assert server.sandbox.stats["upload"] == 2  # the bytes item's upload plus ours
+
+
+def test_leaving_the_loop_early_keeps_the_ids_of_submits_on_the_wire(
+    client: Step1XEdit, server: SandboxServer, tmp_path: Path
+) -> None:
+    from step1x_edit.sandbox import Fault
+
+    # The first submit answers at once; the next ones only after 0.5 s (their tasks exist by then).
+    server.sandbox.add_fault(Fault(route="submit", action="delay", delay=0.5, skip=1, times=None))
+    run = client.batch(items(6), output_dir=tmp_path, concurrency=4)
+    for _result in run:
+        break  # the consumer leaves while three submits are still on the wire
+    states = [r["state"] for r in journal_rows(tmp_path / JOURNAL)]
+    assert "submitting" not in states, states  # each answered submit's id was kept
+    assert states.count("submitted") + states.count("completed") + states.count("saved") >= 4
+    server.sandbox.clear_faults()
+    again, results = run_sync(client, items(6), output_dir=tmp_path)
+    assert again.summary.ok, [r.error for r in results]
+    assert set(tasks_per_prompt(server).values()) == {1}  # nothing billed twice

@@ -89,3 +89,40 @@ def test_exit_codes_failed_unknown_and_locked(server: SandboxServer, tmp_path: P
     resubmitted = cli(server, "rows.jsonl", "-o", "out", "--resubmit-unknown", "--retry-failed", cwd=tmp_path)
     assert resubmitted.returncode == 7  # the failing item fails again
     assert server.sandbox.stats["submit"] == 4
+
+
+def test_a_journal_that_cannot_be_written_exits_12_before_sending(server: SandboxServer, tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "rows.jsonl", items(2))
+    (tmp_path / "not-a-folder").write_text("a file where the journal's folder should be")
+    done = cli(server, "rows.jsonl", "-o", "out", "--journal", "not-a-folder/j.sqlite3", cwd=tmp_path)
+    assert done.returncode == 12, done.stderr
+    assert "cannot open the batch journal" in done.stderr
+    assert sum(server.sandbox.stats.values()) == 0
+
+
+def test_the_progress_bar_shows_done_failed_in_flight_rate_and_eta(server: SandboxServer, tmp_path: Path) -> None:
+    import asyncio
+    import io
+
+    from batch_support import KEY
+    from conftest import FAST_POLL
+    from rich.console import Console
+
+    from step1x_edit import AsyncStep1XEdit
+    from step1x_edit._batch_cli import drive, exit_code, summary_table
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=160, color_system=None)
+
+    async def main() -> tuple[object, list[object]]:
+        async with AsyncStep1XEdit(api_key=KEY, base_url=server.base_url, poll=FAST_POLL) as client:
+            run = client.batch(items(3, fail=(0,)), output_dir=tmp_path)
+            return run, await drive(run, console)
+
+    run, results = asyncio.run(main())
+    drawn = screen.getvalue()
+    for part in ("done 2", "failed 1", "in flight", "items/s", "3/3"):
+        assert part in drawn, (part, drawn[-600:])
+    console.print(summary_table(run, results))  # type: ignore[arg-type]
+    assert "items to look at" in screen.getvalue()
+    assert exit_code(run.summary) == 7  # type: ignore[attr-defined]
