@@ -12,11 +12,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from step1x_edit import PollPolicy
 from step1x_edit._batch import KILL_ENV
 from step1x_edit.sandbox import SandboxServer
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "step1x_edit" / "sandbox" / "assets" / "sample.png"
 KEY = "batch-test-key"
+#: Polls for the sandbox's jobs of a few ms (the default schedule starts at 0.3 s).
+FAST_POLL = PollPolicy(first=0.02, factor=1.5, step=0.01, max_interval=0.1, learn=False)
 
 
 def items(n: int, *, start: int = 0, image: str | Path = SAMPLE, fail: tuple[int, ...] = ()) -> list[dict[str, Any]]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from batch_support import KEY
+from batch_support import FAST_POLL, KEY
 
-from step1x_edit import AsyncStep1XEdit, PollPolicy, Step1XEdit
+from step1x_edit import AsyncStep1XEdit, Step1XEdit
 from step1x_edit.sandbox import SandboxConfig, SandboxServer, serve
-
-FAST_POLL = PollPolicy(first=0.02, factor=1.5, step=0.01, max_interval=0.1, learn=False)
 
 
 @pytest.fixture(scope="session")

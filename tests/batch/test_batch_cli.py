@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from batch_support import SAMPLE, items, python, write_jsonl
+from batch_support import FAST_POLL, KEY, SAMPLE, items, python, write_jsonl
 
 from step1x_edit._journal import Journal
 from step1x_edit._manifest import prepare_items
@@ -104,8 +104,6 @@ def test_the_progress_bar_shows_done_failed_in_flight_rate_and_eta(server: Sandb
     import asyncio
     import io
 
-    from batch_support import KEY
-    from conftest import FAST_POLL
     from rich.console import Console
 
     from step1x_edit import AsyncStep1XEdit

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from batch_support import KEY, assert_saved_outputs, items, journal_rows, tasks_per_prompt
-from conftest import FAST_POLL
+from batch_support import FAST_POLL, KEY, assert_saved_outputs, items, journal_rows, tasks_per_prompt
 
 from step1x_edit import RetryPolicy, Step1XEdit
 from step1x_edit.sandbox import Fault, SandboxServer

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from batch_support import (
+    FAST_POLL,
     KEY,
     SAMPLE,
     assert_saved_outputs,
@@ -27,7 +28,6 @@ from batch_support import (
     tasks_per_prompt,
     write_jsonl,
 )
-from conftest import FAST_POLL
 
 from step1x_edit import Step1XEdit
 from step1x_edit.sandbox import SandboxServer
