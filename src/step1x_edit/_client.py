@@ -24,7 +24,7 @@ from collections.abc import Callable, Coroutine, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, Unpack
 
 import httpx
 
@@ -63,7 +63,11 @@ from ._transport import AsyncClientTransport, AsyncRetryTransport, ClientTranspo
 from ._validation import validate_edit_params
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from step1x_edit_api import Client as GeneratedClient
+
+    from ._batch import AsyncBatch, Batch, BatchOptions
 
 __all__ = ["AsyncStep1XEdit", "Step1XEdit"]
 
@@ -988,6 +992,20 @@ class Step1XEdit(_Base):
             if (final := poller.seen(current)) is not None:
                 return final
 
+    def batch(self, items: Iterable[Mapping[str, Any]], **options: Unpack[BatchOptions]) -> Batch:
+        """Edit many images; iterate to get each item's BatchResult as it finishes (``.summary`` after).
+
+        ``items``: mappings of edit parameters (``image`` path, URL or bytes, ``prompt``, ``seed``...),
+        all validated before anything is sent (InvalidRowsError names each bad row). Options:
+        ``concurrency=16``, ``output_dir=None`` (outputs saved there atomically, named from the item
+        key), ``journal=None`` (SQLite file; default inside output_dir; resuming = running again),
+        ``rate=None`` (submits per second), ``timeout=600`` (per item's wait), ``retry_failed``,
+        ``resubmit_unknown``, ``skip_invalid``. See README "Batch".
+        """
+        from ._batch import Batch
+
+        return Batch(self, items, options)
+
     def download(
         self,
         prediction: Prediction,
@@ -1239,6 +1257,12 @@ class AsyncStep1XEdit(_Base):
                 raise poller.failed(exc) from exc
             if (final := poller.seen(current)) is not None:
                 return final
+
+    def batch(self, items: Iterable[Mapping[str, Any]], **options: Unpack[BatchOptions]) -> AsyncBatch:
+        """``async for result in client.batch(items, ...)``: the same engine and options as Step1XEdit.batch."""
+        from ._batch import AsyncBatch
+
+        return AsyncBatch(self, items, options)
 
     async def download(
         self,

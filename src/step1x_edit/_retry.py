@@ -90,6 +90,11 @@ current_scope: ContextVar[CallScope] = ContextVar("step1x_edit_call_scope", defa
 last_response: ContextVar[httpx.Response | None] = ContextVar("step1x_edit_last_response", default=None)
 
 
+# Set by the batch engine around its submits: a 429 is then handed straight back to it (it honours
+# Retry-After for all its submits and lowers its concurrency) instead of being retried here.
+rate_limits_to_caller: ContextVar[bool] = ContextVar("step1x_edit_rate_limits_to_caller", default=False)
+
+
 def remember_response(response: httpx.Response) -> None:
     """httpx response hook (sync)."""
     last_response.set(response)
@@ -112,6 +117,8 @@ def should_retry(method: str, *, status: int | None = None, error: Exception | N
             return True, f"{type(error).__name__} on a safe {method} request"
         return False, f"{type(error).__name__} after the {method} may have reached the server; not resent"
     if status == 429:
+        if rate_limits_to_caller.get():
+            return False, "429: handed back to the caller, which paces its own requests"
         return True, "429: the server turned the request away; it did not run"
     if safe and status in RETRYABLE_STATUSES:
         return True, f"{status} on a safe {method} request"

@@ -14,6 +14,10 @@ A thin layer over the public ``step1x_edit`` facade. Data goes to stdout, messag
 7     the prediction failed (failed/cancelled/timeout status)
 8     the --timeout deadline passed before the prediction finished
 9     verify-webhook: the signature or timestamp did not verify
+10    batch: some items unfinished (resumable: run the same command again) or may exist
+      (interrupted submits: --resubmit-unknown)
+11    batch: the journal is in use by another batch process
+12    batch: the output folder or journal cannot be written (full, read-only); run again once fixed
 130   interrupted (Ctrl-C); the prediction carries on: ``step1x-edit wait ID``
 ====  =========================================================================
 
@@ -61,12 +65,16 @@ class Exit(IntEnum):
     FAILED = 7
     DEADLINE = 8
     BAD_SIGNATURE = 9
+    BATCH_INCOMPLETE = 10
+    BATCH_LOCKED = 11
+    BATCH_OUTPUT = 12
     INTERRUPTED = 130
 
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 unexpected, 2 usage/invalid input, 3 auth, 4 not found, 5 rate limited, "
-    "6 server/connection, 7 prediction failed, 8 deadline exceeded, 9 webhook not verified, 130 interrupted."
+    "6 server/connection, 7 prediction failed, 8 deadline exceeded, 9 webhook not verified, 10 batch incomplete (run again), 11 batch journal in use, "
+    "12 batch output not writable, 130 interrupted."
 )
 
 app = typer.Typer(
@@ -612,6 +620,102 @@ def upload(
         with _client(api_key, base_url, max_retries) as client:
             url = client.upload(path, timeout=timeout)
         _out(json.dumps({"download_url": url}) if as_json else url)
+
+
+@app.command()
+def batch(
+    manifest: Annotated[
+        Path, typer.Argument(help="A CSV or JSONL file of rows (image, prompt, seed, ...), or a folder of images.")
+    ],
+    output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Folder for the outputs (and the journal).")],
+    prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="Prompt for rows without one.")] = None,
+    seed: Seed = None,
+    guidance_scale: GuidanceScale = None,
+    steps: Steps = None,
+    negative_prompt: NegativePrompt = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Items in flight at most.")] = 16,
+    rate: Annotated[float | None, typer.Option(min=0.001, help="Submits per second at most.")] = None,
+    journal: Annotated[
+        Path | None, typer.Option(help="The SQLite journal (default: OUTPUT_DIR/.step1x-edit-batch.sqlite3).")
+    ] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Submit failed items again.")] = False,
+    resubmit_unknown: Annotated[
+        bool,
+        typer.Option("--resubmit-unknown", help="Submit again items whose submit was interrupted (may bill twice)."),
+    ] = False,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Go on without invalid rows.")] = False,
+    timeout: Timeout = 600.0,
+    as_json: JsonOut = False,
+    max_retries: MaxRetries = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Edit every row of a manifest; resumable: run the same command again after a crash or a failure.
+
+    Validates every row first (nothing is sent if one is invalid), journals each item in SQLite,
+    saves outputs atomically into OUTPUT_DIR named from the item key, and shows a live progress
+    bar. Exit 0 only when every item succeeded.
+    """
+    import asyncio
+
+    with _errors(as_json=as_json):
+        if not api_key:
+            _fail(Exit.AUTH, "no API key: set WAVESPEED_API_KEY (or pass --api-key)")
+        from step1x_edit import AsyncStep1XEdit
+        from step1x_edit._batch_cli import drive, exit_code, summary_table
+        from step1x_edit._journal import JournalError, JournalLockedError
+        from step1x_edit._manifest import load_manifest
+
+        defaults = {
+            "prompt": prompt,
+            "seed": seed,
+            "guidance_scale": guidance_scale,
+            "num_inference_steps": steps,
+            "negative_prompt": negative_prompt,
+        }
+        rows = load_manifest(manifest, defaults)
+        options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
+        client = AsyncStep1XEdit(api_key=api_key, base_url=base_url, **options)
+        from step1x_edit import InvalidParameterError
+
+        try:
+            run = client.batch(
+                rows,
+                output_dir=output_dir,
+                journal=journal,
+                concurrency=concurrency,
+                rate=rate,
+                timeout=timeout,
+                retry_failed=retry_failed,
+                resubmit_unknown=resubmit_unknown,
+                skip_invalid=skip_invalid,
+            )
+        except InvalidParameterError as exc:  # every invalid row, one a line (nothing was sent)
+            _fail(Exit.USAGE, str(exc))
+        for row, problem in run.invalid:
+            _say(f"skipped invalid row {row}: {problem}")
+
+        async def go() -> Any:
+            async with client:
+                return await drive(run, _err_console())
+
+        try:
+            results = asyncio.run(go())
+        except JournalLockedError as exc:
+            _fail(Exit.BATCH_LOCKED, str(exc))
+        except JournalError as exc:
+            _fail(Exit.BATCH_OUTPUT, str(exc))
+        code = exit_code(run.summary)
+        if as_json:
+            document = {"summary": run.summary.to_dict(), "exit_code": code, "items": [r.to_dict() for r in results]}
+            _out(json.dumps(document))
+        else:
+            _err_console().print(summary_table(run, results))
+        if run.summary.stopped:
+            _say(f"error: stopped: {run.summary.stopped}")
+        elif code == Exit.BATCH_INCOMPLETE:
+            _say("some items are not finished: run the same command again to resume (see the table)")
+        raise typer.Exit(code)
 
 
 @app.command("verify-webhook")
