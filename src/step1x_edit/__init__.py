@@ -38,6 +38,27 @@ from ._webhooks import sign_webhook, verify_webhook
 
 __version__ = "0.1.0"
 
+# Batch names are exported lazily: importing them pulls in sqlite3 and the batch engine, which
+# `import step1x_edit` must not pay for (ARCHITECTURE: the import stays within 1.1x of httpx).
+_LAZY = {
+    "BatchResult": "._batch",
+    "BatchSummary": "._batch",
+    "InvalidRowsError": "._manifest",
+    "JournalError": "._journal",
+    "JournalLockedError": "._journal",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT",
     "SPEC_VERSION",
@@ -48,10 +69,15 @@ __all__ = [
     "AsyncStep1XEdit",
     "AuthenticationError",
     "BadRequestError",
+    "BatchResult",
+    "BatchSummary",
     "ContractViolationError",
     "DeadlineExceededError",
     "InternalServerError",
     "InvalidParameterError",
+    "InvalidRowsError",
+    "JournalError",
+    "JournalLockedError",
     "NotFoundError",
     "OutputExistsError",
     "PayloadTooLargeError",

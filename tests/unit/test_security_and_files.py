@@ -174,4 +174,7 @@ def test_exported_names() -> None:
         for name, value in vars(step1x_edit).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)  # subpackages like sandbox
     }
-    assert set(step1x_edit.__all__) - {"__version__"} == public
+    lazy = set(step1x_edit._LAZY)  # exported on first use (the batch engine is not imported eagerly)
+    assert set(step1x_edit.__all__) - {"__version__"} == public | lazy
+    for name in lazy:
+        assert getattr(step1x_edit, name).__name__ == name
