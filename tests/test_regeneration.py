@@ -272,3 +272,88 @@ def test_bytecode_caches_are_not_drift(tree_copy: Path) -> None:
     (cache / "client.cpython-311.pyc").write_bytes(b"\x00")
     result = _run_check(tree_copy)
     assert result.returncode == 0, result.stderr
+
+
+FOLLOW_PROBE = """
+import inspect, sys, typing
+import step1x_edit
+from step1x_edit import Step1XEdit, InvalidParameterError
+from step1x_edit._params import EditParams
+from step1x_edit._validation import validate_edit_params
+from step1x_edit.sandbox._validation import RequestInvalid, validate_edit_request
+from typer.testing import CliRunner
+from step1x_edit.cli import app
+
+assert step1x_edit.__file__.startswith(sys.argv[1]), step1x_edit.__file__
+assert typing.get_type_hints(EditParams)["strength"] is float
+assert "strength" in inspect.signature(Step1XEdit.edit).parameters
+body = {"prompt": "p", "image": "https://example.com/a.png", "strength": 0.5}
+assert validate_edit_params(body)["strength"] == 0.5
+try:
+    validate_edit_params({**body, "strength": 2})
+    raise SystemExit("client accepted strength=2")
+except InvalidParameterError as exc:
+    assert exc.field == "strength", exc
+assert validate_edit_request(body)["strength"] == 0.5
+assert validate_edit_request({"prompt": "p", "image": "https://example.com/a.png"})["strength"] == 0.8
+try:
+    validate_edit_request({**body, "strength": 2})
+    raise SystemExit("sandbox accepted strength=2")
+except RequestInvalid as exc:
+    assert exc.field == "strength", exc
+help_text = CliRunner().invoke(app, ["edit", "--help"], env={"COLUMNS": "200"}).output
+print(help_text)
+"""
+
+
+def test_added_request_parameter_reaches_types_cli_and_sandbox(tree_copy: Path) -> None:
+    """Adding a field to EditRequest and running scripts/regenerate is all it takes: EditParams
+    (checked by mypy), the client's validation and signature, the CLI option with its range
+    and default, and the sandbox's validation follow, with no hand-written edit."""
+    spec = _load(tree_copy)
+    spec["components"]["schemas"]["EditRequest"]["properties"]["strength"] = {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "default": 0.8,
+        "description": "How far the edit may move from the input.",
+    }
+    _save(tree_copy, spec)
+    result = _run(tree_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _run_check(tree_copy).returncode == 0
+    params = (tree_copy / "src" / "step1x_edit" / "_params.py").read_text(encoding="utf-8")
+    assert "    strength: float\n" in params
+    src = tree_copy / "src"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(tree_copy / "generated")])}
+    probe = subprocess.run(
+        [sys.executable, "-c", FOLLOW_PROBE, str(src)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert probe.returncode == 0, probe.stdout + probe.stderr
+    help_line = " ".join(probe.stdout.split())
+    assert "--strength" in help_line
+    assert "How far the edit may move from the input. Range: 0 to 1 inclusive. Server default: 0.8." in help_line
+    # mypy follows too: a string strength is a type error against the copy's EditParams.
+    calls = tree_copy / "calls.py"
+    calls.write_text(
+        'from step1x_edit import Step1XEdit\n\n\ndef f(c: Step1XEdit) -> None:\n    c.edit("x", "a.png", strength="high")\n',
+        encoding="utf-8",
+    )
+    from mypy import api as mypy_api
+
+    env_path = os.environ.get("MYPYPATH")
+    os.environ["MYPYPATH"] = os.pathsep.join([str(src), str(tree_copy / "generated")])
+    try:
+        out, err, status = mypy_api.run(
+            ["--strict", "--no-incremental", "--cache-dir", str(tree_copy / ".mypy"), "--config-file", "", str(calls)]
+        )
+    finally:
+        if env_path is None:
+            os.environ.pop("MYPYPATH")
+        else:
+            os.environ["MYPYPATH"] = env_path
+    assert status == 1, out + err
+    assert '"strength"' in out, out
+    assert "calls.py:5:" in out, out
+    assert "Unexpected keyword" not in out, out  # the copy's EditParams was read, not the installed one
+    assert "incompatible type" in out, out

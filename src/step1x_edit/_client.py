@@ -20,11 +20,11 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Generator, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, Unpack
 
 import httpx
 
@@ -56,11 +56,12 @@ from ._exceptions import (
     Step1XEditError,
 )
 from ._models import Prediction, is_usable_id
+from ._params import EditParams
 from ._polling import DurationEstimate, PollPolicy, poll_times
 from ._retry import CallScope, RetryPolicy, async_remember_response, current_scope, monotonic, remember_response
 from ._spec_data import DEFAULT_BASE_URL
 from ._transport import AsyncClientTransport, AsyncRetryTransport, ClientTransport, RetryTransport
-from ._validation import validate_edit_params
+from ._validation import edit_params_signature, validate_edit_params
 
 if TYPE_CHECKING:
     from step1x_edit_api import Client as GeneratedClient
@@ -519,7 +520,7 @@ class _Base:
         self,
         prompt: str,
         image: ImageInput,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         *,
         sync: bool,
         base64_output: bool,
@@ -878,6 +879,7 @@ class Step1XEdit(_Base):
         except APIError as exc:
             raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
 
+    @edit_params_signature
     def submit(
         self,
         prompt: str,
@@ -887,7 +889,7 @@ class Step1XEdit(_Base):
         base64_output: bool = False,
         webhook: str | None = None,
         timeout: Timeout = DEFAULT,
-        **params: Any,
+        **params: Unpack[EditParams],
     ) -> Prediction:
         """Create a prediction and return it as created (does not wait). A local image is uploaded first.
 
@@ -900,7 +902,7 @@ class Step1XEdit(_Base):
         self,
         prompt: str,
         image: ImageInput,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         sync: bool,
         base64_output: bool,
         webhook: str | None,
@@ -927,6 +929,7 @@ class Step1XEdit(_Base):
         self._notify(on_status, prediction, None)
         return prediction
 
+    @edit_params_signature
     def edit(
         self,
         prompt: str,
@@ -937,13 +940,12 @@ class Step1XEdit(_Base):
         webhook: str | None = None,
         timeout: Timeout = DEFAULT,
         on_status: StatusCallback | None = None,
-        **params: Any,
+        **params: Unpack[EditParams],
     ) -> Prediction:
         """Submit, then wait: return the completed prediction or raise.
 
         ``timeout`` (default 600 s, None for no limit) is one overall deadline for the upload,
-        the submit and every poll. ``params`` are the Step1X-Edit fields: negative_prompt,
-        seed, guidance_scale, num_inference_steps.
+        the submit and every poll. ``params`` are the spec's optional fields (listed below).
         """
         deadline = self._deadline(timeout, submitting=True)
         started = _monotonic()
@@ -1136,6 +1138,7 @@ class AsyncStep1XEdit(_Base):
         except APIError as exc:
             raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
 
+    @edit_params_signature
     async def submit(
         self,
         prompt: str,
@@ -1145,7 +1148,7 @@ class AsyncStep1XEdit(_Base):
         base64_output: bool = False,
         webhook: str | None = None,
         timeout: Timeout = DEFAULT,
-        **params: Any,
+        **params: Unpack[EditParams],
     ) -> Prediction:
         """Create a prediction and return it as created (does not wait)."""
         deadline = self._deadline(timeout, submitting=True)
@@ -1155,7 +1158,7 @@ class AsyncStep1XEdit(_Base):
         self,
         prompt: str,
         image: ImageInput,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         sync: bool,
         base64_output: bool,
         webhook: str | None,
@@ -1184,6 +1187,7 @@ class AsyncStep1XEdit(_Base):
         self._notify(on_status, prediction, None)
         return prediction
 
+    @edit_params_signature
     async def edit(
         self,
         prompt: str,
@@ -1194,7 +1198,7 @@ class AsyncStep1XEdit(_Base):
         webhook: str | None = None,
         timeout: Timeout = DEFAULT,
         on_status: StatusCallback | None = None,
-        **params: Any,
+        **params: Unpack[EditParams],
     ) -> Prediction:
         """Submit, then wait: return the completed prediction or raise (see Step1XEdit.edit)."""
         deadline = self._deadline(timeout, submitting=True)
