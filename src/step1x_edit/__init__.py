@@ -7,7 +7,8 @@ with Step1XEdit() as client:                      # key from WAVESPEED_API_KEY
     client.download(prediction, "out/")
 """
 
-from ._client import DEFAULT, AsyncStep1XEdit, Step1XEdit
+from ._client import AsyncStep1XEdit, Step1XEdit
+from ._deadline import DEFAULT
 from ._exceptions import (
     APIConnectionError,
     APIError,

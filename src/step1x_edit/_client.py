@@ -14,17 +14,17 @@ import functools
 import hashlib
 import ipaddress
 import logging
-import math
 import mimetypes
 import os
 import re
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, Unpack
+from typing import IO, TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Unpack
 
 import httpx
 
@@ -32,17 +32,16 @@ from ._constants import (
     CLIENT_NAME,
     CONNECT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
-    DEFAULT_WAIT_TIMEOUT,
     ENV_API_KEY,
     ENV_BASE_URL,
     MAX_DOWNLOAD_BYTES,
     MAX_UPLOAD_BYTES,
-    MIN_SUBMIT_BUDGET,
     POOL_TIMEOUT,
     READ_TIMEOUT,
     SYNC_READ_TIMEOUT,
     WRITE_TIMEOUT,
 )
+from ._deadline import DEFAULT, Deadline, Timeout, _Default, monotonic, seconds
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -58,7 +57,7 @@ from ._exceptions import (
 from ._models import Prediction, is_usable_id
 from ._params import EditParams
 from ._polling import DurationEstimate, PollPolicy, poll_times
-from ._retry import CallScope, RetryPolicy, async_remember_response, current_scope, monotonic, remember_response
+from ._retry import RetryPolicy, async_remember_response, remember_response
 from ._spec_data import DEFAULT_BASE_URL
 from ._transport import AsyncClientTransport, AsyncRetryTransport, ClientTransport, RetryTransport
 from ._validation import edit_params_signature, validate_edit_params
@@ -80,21 +79,9 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-_monotonic: Callable[[], float] = monotonic  # reads _retry._clock: patch that to fake time
-
-
-class _Default:
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-DEFAULT: Final = _Default()
-"""Use the client's default (e.g. ``timeout=DEFAULT`` means 600 s for every call)."""
-
 ImageInput = str | os.PathLike[str] | bytes
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 StatusCallback = Callable[[Prediction], None]
-Timeout = float | _Default | None
 _PLACEHOLDER_URL = "https://upload.invalid/pending"
 _REMOTE_PREFIXES = ("http://", "https://", "data:")
 _MAX_PATH_CHARS = 4096
@@ -280,32 +267,40 @@ def _check_key(key: object) -> str:
     return key
 
 
-def _seconds(field: str, value: object, *, allow_none: bool = True) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not value > 0:
-        raise InvalidParameterError(
-            field, value, "a positive, finite number of seconds" + (", or None for no limit" if allow_none else "")
-        )
-    return float(value)
-
-
 def _check_timeout(timeout: object) -> httpx.Timeout:
+    """The per-request limits from ``request_timeout=`` (seconds, an httpx.Timeout, or None)."""
     if timeout is None or isinstance(timeout, int | float):
-        seconds = _seconds("timeout", timeout)
+        limit = seconds("request_timeout", timeout)
         return httpx.Timeout(
-            seconds if seconds is not None else READ_TIMEOUT,
-            connect=CONNECT_TIMEOUT if seconds is None else min(CONNECT_TIMEOUT, seconds),
-            write=WRITE_TIMEOUT if seconds is None else seconds,
-            pool=POOL_TIMEOUT if seconds is None else min(POOL_TIMEOUT, seconds),
+            limit if limit is not None else READ_TIMEOUT,
+            connect=CONNECT_TIMEOUT if limit is None else min(CONNECT_TIMEOUT, limit),
+            write=WRITE_TIMEOUT if limit is None else limit,
+            pool=POOL_TIMEOUT if limit is None else min(POOL_TIMEOUT, limit),
         )
     if isinstance(timeout, httpx.Timeout):
         for part in ("connect", "read", "write", "pool"):
-            _seconds(f"timeout.{part}", getattr(timeout, part))
+            seconds(f"request_timeout.{part}", getattr(timeout, part))
         return timeout
     raise InvalidParameterError(
-        "timeout", timeout, "seconds per request (a positive number), an httpx.Timeout, or None"
+        "request_timeout", timeout, "seconds per request (a positive number), an httpx.Timeout, or None"
     )
+
+
+def _request_timeout(request_timeout: object, timeout: object) -> object:
+    """The per-request timeout from ``request_timeout=`` or the deprecated constructor ``timeout=``."""
+    if isinstance(timeout, _Default):
+        return request_timeout
+    warnings.warn(
+        "the constructor's timeout= is deprecated: pass request_timeout= (the limit of each HTTP "
+        "request); timeout= on edit(), wait(), get(), upload() and download() is the call's overall deadline",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if request_timeout is not None:
+        raise InvalidParameterError(
+            "timeout", timeout, "not together with request_timeout= (pass only request_timeout=)"
+        )
+    return timeout
 
 
 def _check_retries(max_retries: object) -> int:
@@ -343,7 +338,7 @@ class _Output:
     refuses an existing name, a symlink included; os.replace swaps the name itself).
     """
 
-    def __init__(self, prediction: Prediction, index: int, folder: Path, max_bytes: int, deadline: float | None):
+    def __init__(self, prediction: Prediction, index: int, folder: Path, max_bytes: int, deadline: Deadline):
         self.prediction, self.index, self.folder = prediction, index, folder
         self.max_bytes, self.deadline = max_bytes, deadline
         fd, name = tempfile.mkstemp(prefix=".step1x-", suffix=".part", dir=folder)
@@ -373,7 +368,7 @@ class _Output:
         if len(self.head) < 16:
             self.head += chunk[: 16 - len(self.head)]
         self.file.write(chunk)
-        if self.deadline is not None and _monotonic() >= self.deadline:
+        if self.deadline.expired():
             raise DeadlineExceededError(
                 f"the timeout passed while downloading output {self.index} of prediction {self.prediction.id}; "
                 "download() again to retry",
@@ -443,6 +438,20 @@ def _fetch_failed(prediction: Prediction, index: int, exc: httpx.TransportError)
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Submission:
+    """One submit as asked: what to send (checked by ``_prepare``), the call's deadline and callback."""
+
+    prompt: str
+    image: ImageInput
+    params: Mapping[str, Any]
+    sync: bool
+    base64_output: bool
+    webhook: str | None
+    deadline: Deadline
+    on_status: StatusCallback | None = None
+
+
 class _KeyAuth(httpx.Auth):
     """Adds the key to each API request as it is sent (never to a client's default headers)."""
 
@@ -464,7 +473,7 @@ class _Base:
         self,
         api_key: str | None,
         base_url: str | None,
-        timeout: float | httpx.Timeout | None,
+        request_timeout: object,
         max_retries: int,
         poll: PollPolicy | None,
         retry: RetryPolicy | None = None,
@@ -475,7 +484,7 @@ class _Base:
             base_url = str(client_base_url)  # the caller's client's base URL, checked like any other
         self.base_url = _check_base_url(base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
         self.__api_key = key  # name-mangled and never printed
-        self.timeout = _check_timeout(timeout)
+        self.request_timeout = _check_timeout(request_timeout)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidParameterError("retry", retry, "a RetryPolicy")
         if poll is not None and not isinstance(poll, PollPolicy):
@@ -486,6 +495,11 @@ class _Base:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """Deprecated name of ``request_timeout`` (the per-request limits)."""
+        return self.request_timeout
 
     def _auth_headers(self) -> dict[str, str]:
         return {
@@ -499,22 +513,6 @@ class _Base:
             "X-Client-Name": CLIENT_NAME,
             "X-Client-Version": __version__,
         }
-
-    @staticmethod
-    def _deadline(timeout: Timeout, *, submitting: bool = False) -> float | None:
-        if isinstance(timeout, _Default):
-            timeout = DEFAULT_WAIT_TIMEOUT
-        seconds = _seconds("timeout", timeout)
-        if seconds is None:
-            return None
-        if submitting and seconds <= MIN_SUBMIT_BUDGET:
-            raise InvalidParameterError(
-                "timeout",
-                timeout,
-                f"more than {MIN_SUBMIT_BUDGET:g} s: a submit is sent only with at least "
-                f"{MIN_SUBMIT_BUDGET:g} s left to hear its answer",
-            )
-        return _monotonic() + seconds
 
     def _prepare(
         self,
@@ -588,25 +586,6 @@ class _Base:
         raise PredictionFailedError(prediction)
 
     @staticmethod
-    def _expired(deadline: float | None) -> bool:
-        return deadline is not None and _monotonic() >= deadline
-
-    @staticmethod
-    def _budget_check(deadline: float | None) -> None:
-        """Never submit without budget: raise (nothing sent) if too little time is left to hear the answer."""
-        if deadline is None:
-            return
-        left = deadline - _monotonic()
-        if left < MIN_SUBMIT_BUDGET:
-            raise DeadlineExceededError(
-                f"only {max(left, 0.0):.3f} s of the timeout were left before submitting, less than the "
-                f"{MIN_SUBMIT_BUDGET:g} s minimum needed to hear the answer: nothing was submitted "
-                "(no task exists; nothing was billed)",
-                prediction_id=None,
-                task_may_exist=False,
-            )
-
-    @staticmethod
     def _deadline_error(
         prediction_id: str | None,
         prediction: Prediction | None = None,
@@ -634,9 +613,9 @@ class _Base:
             prediction=prediction,
         )
 
-    def _timed_out(self, error: APIError, deadline: float | None, what: str) -> Step1XEditError:
+    def _timed_out(self, error: APIError, deadline: Deadline, what: str) -> Step1XEditError:
         """A connection/timeout error after the deadline passed is the deadline's doing."""
-        if isinstance(error, APIConnectionError) and self._expired(deadline):
+        if isinstance(error, APIConnectionError) and deadline.expired():
             return self._deadline_error(error.prediction_id, what=what)
         return error
 
@@ -668,18 +647,11 @@ class _Poller:
         self,
         client: _Base,
         prediction: str | Prediction,
-        deadline: float | None,
-        started: float,
+        deadline: Deadline,
         on_status: StatusCallback | None,
         learn: bool,
     ) -> None:
-        self.client, self.deadline, self.started, self.on_status, self.learn = (
-            client,
-            deadline,
-            started,
-            on_status,
-            learn,
-        )
+        self.client, self.deadline, self.on_status, self.learn = client, deadline, on_status, learn
         self.id = prediction.id if isinstance(prediction, Prediction) else _check_id(prediction)
         self.current = prediction if isinstance(prediction, Prediction) else None
         self.status = self.current.status if self.current is not None else None
@@ -688,19 +660,19 @@ class _Poller:
         self.expired = False
 
     def delay(self) -> float:
-        if self.expired or self.client._expired(self.deadline):
+        if self.expired or self.deadline.expired():
             raise self.client._deadline_error(self.id, self.current)
-        target = self.started + next(self.times)
-        now = _monotonic()
-        if self.deadline is not None and target >= self.deadline:
+        target = self.deadline.started + next(self.times)
+        now = monotonic()
+        if self.deadline.at is not None and target >= self.deadline.at:
             # Sleep up to the deadline and poll one last time (its timeouts are clipped to
             # ~1 ms, so this cannot overshoot), then the next delay() raises.
             self.expired = True
-            return max(0.0, self.deadline - now)
+            return max(0.0, self.deadline.at - now)
         return max(0.0, target - now)
 
     def failed(self, error: APIError) -> Step1XEditError:
-        if isinstance(error, APIConnectionError | APIStatusError) and self.client._expired(self.deadline):
+        if isinstance(error, APIConnectionError | APIStatusError) and self.deadline.expired():
             return self.client._deadline_error(self.id, self.current)
         error.prediction_id = error.prediction_id or self.id
         return error
@@ -708,7 +680,7 @@ class _Poller:
     def seen(self, prediction: Prediction) -> Prediction | None:
         self.current = prediction
         self.status = self.client._notify(self.on_status, prediction, self.status)
-        elapsed = _monotonic() - self.started
+        elapsed = self.deadline.elapsed()
         if not prediction.done:
             self.last_pending = elapsed
             return None
@@ -774,19 +746,6 @@ def _names_prediction_on_cancel(
     return wrapper
 
 
-@contextmanager
-def _scope(deadline: float | None, read_timeout: float | None = None) -> Iterator[None]:
-    token = current_scope.set(CallScope(deadline=deadline, read_timeout=read_timeout))
-    try:
-        yield
-    finally:
-        current_scope.reset(token)
-
-
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - _monotonic(), 0.001)
-
-
 class Step1XEdit(_Base):
     """Synchronous client. Use as a context manager, or call close()."""
 
@@ -795,14 +754,17 @@ class Step1XEdit(_Base):
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        request_timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
+        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
     ) -> None:
-        """``timeout`` is the per-request timeout (default: connect 10 s, read 60 s).
+        """``request_timeout`` limits each HTTP request (default: connect 10 s, read 60 s); the
+        ``timeout=`` of each call is that call's overall deadline. ``timeout=`` here is the old,
+        deprecated spelling of ``request_timeout=`` (it warns).
 
         ``retry`` replaces the whole retry policy (``max_retries`` is its shortcut).
         ``http_client``: your own httpx.Client (proxies, certificates, pool) to send through; it
@@ -814,7 +776,13 @@ class Step1XEdit(_Base):
                 "http_client", http_client, "an httpx.Client (AsyncStep1XEdit takes an AsyncClient)"
             )
         super().__init__(
-            api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
+            api_key,
+            base_url,
+            _request_timeout(request_timeout, timeout),
+            max_retries,
+            poll,
+            retry,
+            http_client.base_url if http_client else None,
         )
         if http_client is not None and transport is not None:
             raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
@@ -825,7 +793,7 @@ class Step1XEdit(_Base):
             self._inner_transport = transport
         self._http = httpx.Client(
             base_url=self.base_url,
-            timeout=self.timeout,
+            timeout=self.request_timeout,
             headers=self._headers(),
             auth=_KeyAuth(self._auth_headers),
             follow_redirects=False,
@@ -857,24 +825,24 @@ class Step1XEdit(_Base):
     # -- operations --
     def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
         """Upload a file (path, bytes or binary file object); return its download URL."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
+        deadline = Deadline.start(timeout)  # first: the one-time import below counts against it
         from . import _api
 
         pending = _read_upload(file, filename)
         try:
-            with _scope(deadline):
+            with deadline.scope():
                 return _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
         except APIError as exc:
             raise self._timed_out(exc, deadline, "the upload") from exc
 
     def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
         """The prediction's current state (one request)."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
+        deadline = Deadline.start(timeout)  # first: the one-time import below counts against it
         from . import _api
 
         pid = _check_id(prediction_id)
         try:
-            with _scope(deadline):
+            with deadline.scope():
                 return _api.get(self._api(), pid)
         except APIError as exc:
             raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
@@ -895,35 +863,28 @@ class Step1XEdit(_Base):
 
         ``timeout`` bounds the upload and the submit together (more than MIN_SUBMIT_BUDGET, 1 s).
         """
-        deadline = self._deadline(timeout, submitting=True)
-        return self._submit(prompt, image, params, sync, base64_output, webhook, deadline, None)
+        deadline = Deadline.start(timeout, submitting=True)
+        return self._submit(_Submission(prompt, image, params, sync, base64_output, webhook, deadline))
 
-    def _submit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        params: Mapping[str, Any],
-        sync: bool,
-        base64_output: bool,
-        webhook: str | None,
-        deadline: float | None,
-        on_status: StatusCallback | None,
-    ) -> Prediction:
+    def _submit(self, call: _Submission) -> Prediction:
         from . import _api
 
-        body, pending = self._prepare(prompt, image, params, sync=sync, base64_output=base64_output, webhook=webhook)
+        body, pending = self._prepare(
+            call.prompt, call.image, call.params, sync=call.sync, base64_output=call.base64_output, webhook=call.webhook
+        )
+        deadline, sync, webhook, on_status = call.deadline, call.sync, call.webhook, call.on_status
         if pending is not None:
             try:
-                with _scope(deadline):
+                with deadline.scope():
                     body["image"] = _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
             except APIError as exc:
                 raise self._timed_out(exc, deadline, "the upload of the image (nothing was submitted)") from exc
-        self._budget_check(deadline)
+        deadline.require_submit_budget()
         try:
-            with _scope(deadline, SYNC_READ_TIMEOUT if sync else None):
+            with deadline.scope(SYNC_READ_TIMEOUT if sync else None):
                 prediction = _api.submit(self._api(), body, webhook)
         except APIConnectionError as exc:
-            if self._expired(deadline):
+            if deadline.expired():
                 raise self._deadline_error(None, submitting=True, task_may_exist=exc.task_may_exist) from exc
             raise
         self._notify(on_status, prediction, None)
@@ -947,12 +908,11 @@ class Step1XEdit(_Base):
         ``timeout`` (default 600 s, None for no limit) is one overall deadline for the upload,
         the submit and every poll. ``params`` are the spec's optional fields (listed below).
         """
-        deadline = self._deadline(timeout, submitting=True)
-        started = _monotonic()
-        prediction = self._submit(prompt, image, params, sync, base64_output, webhook, deadline, on_status)
+        deadline = Deadline.start(timeout, submitting=True)
+        prediction = self._submit(_Submission(prompt, image, params, sync, base64_output, webhook, deadline, on_status))
         if prediction.done:
             return self._finish(prediction)
-        return self._wait(prediction, deadline, started, on_status, learn=not sync)
+        return self._wait(prediction, deadline, on_status, learn=not sync)
 
     def wait(
         self,
@@ -962,28 +922,27 @@ class Step1XEdit(_Base):
         on_status: StatusCallback | None = None,
     ) -> Prediction:
         """Poll until the prediction ends; return it if completed, else raise PredictionFailedError."""
-        deadline = self._deadline(timeout)
+        deadline = Deadline.start(timeout)
         if isinstance(prediction, Prediction) and prediction.done:
             return self._finish(prediction)
-        return self._wait(prediction, deadline, _monotonic(), on_status, learn=False)
+        return self._wait(prediction, deadline, on_status, learn=False)
 
     @_names_prediction_on_interrupt
     def _wait(
         self,
         prediction: str | Prediction,
-        deadline: float | None,
-        started: float,
+        deadline: Deadline,
         on_status: StatusCallback | None,
         *,
         learn: bool,
     ) -> Prediction:
         from . import _api
 
-        poller = _Poller(self, prediction, deadline, started, on_status, learn)
+        poller = _Poller(self, prediction, deadline, on_status, learn)
         while True:
             _sleep(poller.delay())
             try:
-                with _scope(deadline):
+                with deadline.scope():
                     current = _api.get(self._api(), poller.id)
             except APIError as exc:
                 raise poller.failed(exc) from exc
@@ -1006,7 +965,7 @@ class Step1XEdit(_Base):
         ``max_bytes`` each). An existing file raises OutputExistsError unless ``overwrite``.
         """
         max_bytes = self._download_args(prediction, max_bytes)
-        deadline = self._deadline(timeout)
+        deadline = Deadline.start(timeout)
         folder = _output_folder(directory)
         paths = []
         for index, output in enumerate(prediction.outputs):
@@ -1025,7 +984,7 @@ class Step1XEdit(_Base):
         if self._downloader is None:
             # A separate client with no default headers: output hosts never see the API key.
             self._downloader = httpx.Client(
-                timeout=self.timeout,
+                timeout=self.request_timeout,
                 follow_redirects=True,
                 transport=RetryTransport(
                     self._inner_transport, self.retry_policy, sleep=lambda s: _sleep(s), buffer=False
@@ -1033,7 +992,7 @@ class Step1XEdit(_Base):
             )
         prediction, index = sink.prediction, sink.index
         try:
-            with _scope(sink.deadline), self._downloader.stream("GET", url) as response:
+            with sink.deadline.scope(), self._downloader.stream("GET", url) as response:
                 if response.status_code >= 400:
                     text = b"".join(_limited(response.iter_raw(), 2000)).decode("utf-8", "replace")
                     raise _download_failed(prediction, index, response, text)
@@ -1041,7 +1000,7 @@ class Step1XEdit(_Base):
                 for chunk in response.iter_bytes():
                     sink.write(chunk)
         except httpx.TransportError as exc:
-            if self._expired(sink.deadline):
+            if sink.deadline.expired():
                 raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
             raise _fetch_failed(prediction, index, exc) from exc
 
@@ -1063,17 +1022,25 @@ class AsyncStep1XEdit(_Base):
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        request_timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
     ) -> None:
+        """As Step1XEdit's: ``request_timeout`` per request, ``timeout=`` here deprecated."""
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidParameterError("http_client", http_client, "an httpx.AsyncClient (Step1XEdit takes a Client)")
         super().__init__(
-            api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
+            api_key,
+            base_url,
+            _request_timeout(request_timeout, timeout),
+            max_retries,
+            poll,
+            retry,
+            http_client.base_url if http_client else None,
         )
         if http_client is not None and transport is not None:
             raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
@@ -1086,7 +1053,7 @@ class AsyncStep1XEdit(_Base):
             self._inner_transport = transport
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            timeout=self.timeout,
+            timeout=self.request_timeout,
             headers=self._headers(),
             auth=_KeyAuth(self._auth_headers),
             follow_redirects=False,
@@ -1116,24 +1083,24 @@ class AsyncStep1XEdit(_Base):
 
     async def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
         """Upload a file (path, bytes or binary file object); return its download URL."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
+        deadline = Deadline.start(timeout)  # first: the one-time import below counts against it
         from . import _api
 
         pending = _read_upload(file, filename)
         try:
-            with _scope(deadline):
+            with deadline.scope():
                 return await _api.upload_async(self._api(), pending.filename, pending.content, pending.content_type)
         except APIError as exc:
             raise self._timed_out(exc, deadline, "the upload") from exc
 
     async def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
         """The prediction's current state (one request)."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
+        deadline = Deadline.start(timeout)  # first: the one-time import below counts against it
         from . import _api
 
         pid = _check_id(prediction_id)
         try:
-            with _scope(deadline):
+            with deadline.scope():
                 return await _api.get_async(self._api(), pid)
         except APIError as exc:
             raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
@@ -1151,37 +1118,30 @@ class AsyncStep1XEdit(_Base):
         **params: Unpack[EditParams],
     ) -> Prediction:
         """Create a prediction and return it as created (does not wait)."""
-        deadline = self._deadline(timeout, submitting=True)
-        return await self._submit(prompt, image, params, sync, base64_output, webhook, deadline, None)
+        deadline = Deadline.start(timeout, submitting=True)
+        return await self._submit(_Submission(prompt, image, params, sync, base64_output, webhook, deadline))
 
-    async def _submit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        params: Mapping[str, Any],
-        sync: bool,
-        base64_output: bool,
-        webhook: str | None,
-        deadline: float | None,
-        on_status: StatusCallback | None,
-    ) -> Prediction:
+    async def _submit(self, call: _Submission) -> Prediction:
         from . import _api
 
-        body, pending = self._prepare(prompt, image, params, sync=sync, base64_output=base64_output, webhook=webhook)
+        body, pending = self._prepare(
+            call.prompt, call.image, call.params, sync=call.sync, base64_output=call.base64_output, webhook=call.webhook
+        )
+        deadline, sync, webhook, on_status = call.deadline, call.sync, call.webhook, call.on_status
         if pending is not None:
             try:
-                with _scope(deadline):
+                with deadline.scope():
                     body["image"] = await _api.upload_async(
                         self._api(), pending.filename, pending.content, pending.content_type
                     )
             except APIError as exc:
                 raise self._timed_out(exc, deadline, "the upload of the image (nothing was submitted)") from exc
-        self._budget_check(deadline)
+        deadline.require_submit_budget()
         try:
-            with _scope(deadline, SYNC_READ_TIMEOUT if sync else None):
+            with deadline.scope(SYNC_READ_TIMEOUT if sync else None):
                 prediction = await _api.submit_async(self._api(), body, webhook)
         except APIConnectionError as exc:
-            if self._expired(deadline):
+            if deadline.expired():
                 raise self._deadline_error(None, submitting=True, task_may_exist=exc.task_may_exist) from exc
             raise
         self._notify(on_status, prediction, None)
@@ -1201,12 +1161,13 @@ class AsyncStep1XEdit(_Base):
         **params: Unpack[EditParams],
     ) -> Prediction:
         """Submit, then wait: return the completed prediction or raise (see Step1XEdit.edit)."""
-        deadline = self._deadline(timeout, submitting=True)
-        started = _monotonic()
-        prediction = await self._submit(prompt, image, params, sync, base64_output, webhook, deadline, on_status)
+        deadline = Deadline.start(timeout, submitting=True)
+        prediction = await self._submit(
+            _Submission(prompt, image, params, sync, base64_output, webhook, deadline, on_status)
+        )
         if prediction.done:
             return self._finish(prediction)
-        return await self._wait(prediction, deadline, started, on_status, learn=not sync)
+        return await self._wait(prediction, deadline, on_status, learn=not sync)
 
     async def wait(
         self,
@@ -1216,28 +1177,27 @@ class AsyncStep1XEdit(_Base):
         on_status: StatusCallback | None = None,
     ) -> Prediction:
         """Poll until the prediction ends; return it if completed, else raise PredictionFailedError."""
-        deadline = self._deadline(timeout)
+        deadline = Deadline.start(timeout)
         if isinstance(prediction, Prediction) and prediction.done:
             return self._finish(prediction)
-        return await self._wait(prediction, deadline, _monotonic(), on_status, learn=False)
+        return await self._wait(prediction, deadline, on_status, learn=False)
 
     @_names_prediction_on_cancel
     async def _wait(
         self,
         prediction: str | Prediction,
-        deadline: float | None,
-        started: float,
+        deadline: Deadline,
         on_status: StatusCallback | None,
         *,
         learn: bool,
     ) -> Prediction:
         from . import _api
 
-        poller = _Poller(self, prediction, deadline, started, on_status, learn)
+        poller = _Poller(self, prediction, deadline, on_status, learn)
         while True:
             await _async_sleep(poller.delay())
             try:
-                with _scope(deadline):
+                with deadline.scope():
                     current = await _api.get_async(self._api(), poller.id)
             except APIError as exc:
                 raise poller.failed(exc) from exc
@@ -1255,7 +1215,7 @@ class AsyncStep1XEdit(_Base):
     ) -> list[Path]:
         """Save every output into ``directory``; see Step1XEdit.download."""
         max_bytes = self._download_args(prediction, max_bytes)
-        deadline = self._deadline(timeout)
+        deadline = Deadline.start(timeout)
         folder = _output_folder(directory)
         paths = []
         for index, output in enumerate(prediction.outputs):
@@ -1275,7 +1235,7 @@ class AsyncStep1XEdit(_Base):
 
         if self._downloader is None:
             self._downloader = httpx.AsyncClient(
-                timeout=self.timeout,
+                timeout=self.request_timeout,
                 follow_redirects=True,
                 transport=AsyncRetryTransport(
                     self._inner_transport, self.retry_policy, sleep=lambda s: _async_sleep(s), buffer=False
@@ -1283,8 +1243,8 @@ class AsyncStep1XEdit(_Base):
             )
         prediction, index = sink.prediction, sink.index
         try:
-            async with asyncio.timeout(_remaining(sink.deadline)):
-                with _scope(sink.deadline):
+            async with asyncio.timeout(sink.deadline.left()):
+                with sink.deadline.scope():
                     async with self._downloader.stream("GET", url) as response:
                         if response.status_code >= 400:
                             text = (await response.aread())[:2000].decode("utf-8", "replace")
@@ -1297,6 +1257,6 @@ class AsyncStep1XEdit(_Base):
                 raise
             raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
         except httpx.TransportError as exc:
-            if self._expired(sink.deadline):
+            if sink.deadline.expired():
                 raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
             raise _fetch_failed(prediction, index, exc) from exc

@@ -1,4 +1,4 @@
-"""Retry policy as small pure functions, plus the per-call scope (deadline, timeout override).
+"""Retry policy as small pure functions (the call's deadline lives in _deadline).
 
 What is retried, and why:
 
@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -31,9 +31,9 @@ from ._constants import (
     MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
 )
+from ._deadline import monotonic
 
 __all__ = [
-    "CallScope",
     "RetryPolicy",
     "connect_retries",
     "describe_attempts",
@@ -63,28 +63,6 @@ class RetryPolicy:
     """Retries when the connection could not be opened (never more than ``max_retries``)."""
 
 
-# The one clock for deadlines and polling; tests replace it with a fake.
-_clock: Callable[[], float] = time.monotonic
-
-
-def monotonic() -> float:
-    return _clock()
-
-
-@dataclass(frozen=True, slots=True)
-class CallScope:
-    """Limits for every request made during one client call (set through a ContextVar)."""
-
-    deadline: float | None = None
-    """time.monotonic() value after which nothing more may be sent or waited for."""
-    read_timeout: float | None = None
-    """Overrides the client's read timeout (sync mode holds the submit open for long)."""
-
-    def remaining(self) -> float | None:
-        return None if self.deadline is None else self.deadline - monotonic()
-
-
-current_scope: ContextVar[CallScope] = ContextVar("step1x_edit_call_scope", default=CallScope())  # noqa: B039 (frozen)
 # The last response of the current call, kept so a body the generated parser rejects can
 # still be shown (set by the client's httpx response hook; read by _api).
 last_response: ContextVar[httpx.Response | None] = ContextVar("step1x_edit_last_response", default=None)

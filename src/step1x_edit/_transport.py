@@ -27,8 +27,9 @@ import httpcore
 import httpx
 
 from ._constants import MAX_RESPONSE_BYTES
+from ._deadline import current_scope, monotonic
 from ._exceptions import ContractViolationError
-from ._retry import RetryPolicy, connect_retries, current_scope, monotonic, note_attempts, retry_delay, should_retry
+from ._retry import RetryPolicy, connect_retries, note_attempts, retry_delay, should_retry
 
 __all__ = [
     "AsyncClientTransport",
@@ -53,7 +54,7 @@ _MIN_TIMEOUT = 0.001
 
 def clip(timeout: float | None) -> float | None:
     """``timeout`` limited to the time left before the current call's deadline (at least 1 ms)."""
-    remaining = current_scope.get().remaining()
+    remaining = current_scope().remaining()
     if remaining is None:
         return timeout
     left = max(remaining, _MIN_TIMEOUT)
@@ -134,7 +135,7 @@ def _too_large(limit: int) -> ContractViolationError:
 
 
 def _expired() -> bool:
-    remaining = current_scope.get().remaining()
+    remaining = current_scope().remaining()
     return remaining is not None and remaining <= 0
 
 
@@ -221,7 +222,7 @@ class AsyncClientTransport(httpx.AsyncBaseTransport):
 
 def _apply_scope(request: httpx.Request) -> float | None:
     """Clip this attempt's timeouts to the call's deadline; return the seconds left (or None)."""
-    scope = current_scope.get()
+    scope = current_scope()
     timeouts = dict(request.extensions.get("timeout") or {})
     if scope.read_timeout is not None:
         timeouts["read"] = scope.read_timeout
@@ -253,7 +254,7 @@ def _decide(
         log.debug("not retrying %s %s: %s", request.method, request.url.path, reason)
         return None
     delay = retry_delay(attempt, policy, response.headers if response is not None else None)
-    remaining = current_scope.get().remaining()
+    remaining = current_scope().remaining()
     if remaining is not None and delay >= remaining:
         log.debug("not retrying %s %s: %s, but the deadline is near", request.method, request.url.path, reason)
         return None

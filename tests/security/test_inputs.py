@@ -154,13 +154,13 @@ def test_upload_of_nonsense_is_invalid_parameter(api: FakeAPI, clock: FakeClock,
 @pytest.mark.parametrize("cls", [Step1XEdit, AsyncStep1XEdit])
 def test_constructor_timeout_is_validated(cls: type[Any], timeout: Any) -> None:
     with pytest.raises(InvalidParameterError) as info:
-        cls(api_key=KEY, base_url=BASE, timeout=timeout)
-    assert info.value.field == "timeout"
+        cls(api_key=KEY, base_url=BASE, request_timeout=timeout)
+    assert info.value.field == "request_timeout"
 
 
 def test_httpx_timeout_with_bad_parts_is_refused() -> None:
     with pytest.raises(InvalidParameterError):
-        Step1XEdit(api_key=KEY, base_url=BASE, timeout=httpx.Timeout(5.0, read=-1.0))
+        Step1XEdit(api_key=KEY, base_url=BASE, request_timeout=httpx.Timeout(5.0, read=-1.0))
 
 
 @pytest.mark.parametrize("timeout", [-1, 0, math.nan, "5", True])
