@@ -41,7 +41,7 @@ from ._constants import (
     SYNC_READ_TIMEOUT,
     WRITE_TIMEOUT,
 )
-from ._deadline import DEFAULT, Deadline, Timeout, _Default, monotonic, seconds
+from ._deadline import DEFAULT, Deadline, Timeout, monotonic, seconds
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -288,7 +288,7 @@ def _check_timeout(timeout: object) -> httpx.Timeout:
 
 def _request_timeout(request_timeout: object, timeout: object) -> object:
     """The per-request timeout from ``request_timeout=`` or the deprecated constructor ``timeout=``."""
-    if isinstance(timeout, _Default):
+    if timeout is None:  # not given (None was, and is, the default per-request limits)
         return request_timeout
     warnings.warn(
         "the constructor's timeout= is deprecated: pass request_timeout= (the limit of each HTTP "
@@ -760,7 +760,7 @@ class Step1XEdit(_Base):
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
-        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
+        timeout: float | httpx.Timeout | None = None,
     ) -> None:
         """``request_timeout`` limits each HTTP request (default: connect 10 s, read 60 s); the
         ``timeout=`` of each call is that call's overall deadline. ``timeout=`` here is the old,
@@ -1028,7 +1028,7 @@ class AsyncStep1XEdit(_Base):
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
+        timeout: float | httpx.Timeout | None = None,
     ) -> None:
         """As Step1XEdit's: ``request_timeout`` per request, ``timeout=`` here deprecated."""
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
