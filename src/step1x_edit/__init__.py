@@ -8,6 +8,7 @@ with Step1XEdit() as client:                      # key from WAVESPEED_API_KEY
 """
 
 from ._client import AsyncStep1XEdit, Step1XEdit
+from ._constants import CLIENT_VERSION as __version__
 from ._deadline import DEFAULT
 from ._exceptions import (
     APIConnectionError,
@@ -36,8 +37,6 @@ from ._polling import PollPolicy
 from ._retry import RetryPolicy
 from ._spec_data import SPEC_VERSION
 from ._webhooks import sign_webhook, verify_webhook
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT",

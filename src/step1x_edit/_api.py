@@ -50,7 +50,7 @@ from ._exceptions import (
     Step1XEditError,
 )
 from ._models import Prediction, is_usable_id
-from ._retry import describe_attempts, parse_retry_after
+from ._retry import NEVER_SENT, UNSENDABLE, describe_attempts, parse_retry_after
 from ._retry import last_response as _last_response
 from ._spec_data import SUCCESSFUL_STATUSES
 
@@ -68,8 +68,8 @@ __all__ = [
 
 T = TypeVar("T")
 # Failures before any byte of the request could reach the server.
-_UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, *_UNSENDABLE)
+_UNSENDABLE = UNSENDABLE
+_NEVER_SENT = (*NEVER_SENT, *UNSENDABLE)
 
 _HINTS = {
     400: "check the parameters",

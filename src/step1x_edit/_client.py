@@ -12,7 +12,6 @@ import binascii
 import contextlib
 import functools
 import hashlib
-import ipaddress
 import logging
 import mimetypes
 import os
@@ -30,6 +29,7 @@ import httpx
 
 from ._constants import (
     CLIENT_NAME,
+    CLIENT_VERSION,
     CONNECT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
     ENV_API_KEY,
@@ -57,7 +57,7 @@ from ._exceptions import (
 from ._models import Prediction, is_usable_id
 from ._params import EditParams
 from ._polling import DurationEstimate, PollPolicy, poll_times
-from ._retry import RetryPolicy, async_remember_response, remember_response
+from ._retry import RetryPolicy, async_remember_response, is_loopback, remember_response
 from ._spec_data import DEFAULT_BASE_URL
 from ._transport import AsyncClientTransport, AsyncRetryTransport, ClientTransport, RetryTransport
 from ._validation import edit_params_signature, validate_edit_params
@@ -86,7 +86,6 @@ _PLACEHOLDER_URL = "https://upload.invalid/pending"
 _REMOTE_PREFIXES = ("http://", "https://", "data:")
 _MAX_PATH_CHARS = 4096
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-__version__ = "0.1.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,15 +194,6 @@ def _check_id(prediction_id: object) -> str:
     return prediction_id
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 _API_PATH = "/api/v3"
 
 
@@ -212,7 +202,7 @@ def _normalise_base_url(url: str) -> str:
     head = url.split("/", 1)[0]
     if "://" not in url:
         host = head.rsplit(":", 1)[0] if head.count(":") == 1 else head
-        scheme = "http" if _is_loopback(host) else "https"
+        scheme = "http" if is_loopback(host) else "https"
         suggestion = f"{scheme}://{url.rstrip('/')}"
         raise InvalidParameterError(
             "base_url",
@@ -240,7 +230,7 @@ def _check_base_url(url: object) -> str:
         raise
     except (httpx.InvalidURL, ValueError, TypeError):
         raise InvalidParameterError("base_url", url, allowed) from None
-    if parsed.host and (parsed.scheme == "https" or (parsed.scheme == "http" and _is_loopback(parsed.host))):
+    if parsed.host and (parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback(parsed.host))):
         return text.rstrip("/")
     raise InvalidParameterError("base_url", str(url), allowed)
 
@@ -509,9 +499,9 @@ class _Base:
     @staticmethod
     def _headers() -> dict[str, str]:
         return {
-            "User-Agent": f"{CLIENT_NAME}/{__version__} (python; httpx {httpx.__version__})",
+            "User-Agent": f"{CLIENT_NAME}/{CLIENT_VERSION} (python; httpx {httpx.__version__})",
             "X-Client-Name": CLIENT_NAME,
-            "X-Client-Version": __version__,
+            "X-Client-Version": CLIENT_VERSION,
         }
 
     def _prepare(

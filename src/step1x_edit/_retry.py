@@ -34,9 +34,12 @@ from ._constants import (
 from ._deadline import monotonic
 
 __all__ = [
+    "NEVER_SENT",
+    "UNSENDABLE",
     "RetryPolicy",
     "connect_retries",
     "describe_attempts",
+    "is_loopback",
     "parse_retry_after",
     "retry_delay",
     "should_retry",
@@ -44,10 +47,10 @@ __all__ = [
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Failures that happen before any byte of the request is sent.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Requests that cannot be sent as they are (a header value h11 refuses, an unsupported scheme):
 # nothing reached the server, and trying again would fail the same way.
-_UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -82,9 +85,9 @@ def should_retry(method: str, *, status: int | None = None, error: Exception | N
     """Decide whether one failed attempt may be repeated; return the decision and its reason."""
     safe = method.upper() in _SAFE_METHODS
     if error is not None:
-        if isinstance(error, _UNSENDABLE):
+        if isinstance(error, UNSENDABLE):
             return False, f"{type(error).__name__}: the request cannot be sent as it is; not retried"
-        if isinstance(error, _NEVER_SENT):
+        if isinstance(error, NEVER_SENT):
             return True, f"{type(error).__name__}: the request was never sent"
         if safe and isinstance(error, httpx.TransportError):
             return True, f"{type(error).__name__} on a safe {method} request"
@@ -109,7 +112,8 @@ def _refused(error: BaseException) -> bool:
     return "refused" in str(error).lower()
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (IPv6 with or without brackets)."""
     import ipaddress
 
     if host == "localhost":
@@ -129,7 +133,7 @@ def connect_retries(policy: RetryPolicy, host: str, error: BaseException) -> int
     """
     if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         return None
-    if isinstance(error, httpx.ConnectError) and _is_loopback(host) and _refused(error):
+    if isinstance(error, httpx.ConnectError) and is_loopback(host) and _refused(error):
         return 0
     return min(policy.max_retries, policy.max_connect_retries)
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from ._exceptions import InvalidParameterError
 from ._params import EDIT_PARAM_HELP, EDIT_PARAM_TYPES
+from ._patterns import ecma_pattern
 from ._spec_data import EDIT_REQUEST_SCHEMA
 
 __all__ = ["ALLOWED_FIELDS", "edit_params_signature", "validate_edit_params", "validate_field"]
@@ -26,11 +25,6 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _PROPERTIES: Mapping[str, Mapping[str, Any]] = EDIT_REQUEST_SCHEMA["properties"]
 _REQUIRED: tuple[str, ...] = tuple(EDIT_REQUEST_SCHEMA["required"])
 ALLOWED_FIELDS: frozenset[str] = frozenset(_PROPERTIES)
-
-
-@cache
-def _pattern(source: str) -> re.Pattern[str]:
-    return re.compile(source)
 
 
 def _range_text(rule: Mapping[str, Any], kind: str) -> str:
@@ -75,7 +69,7 @@ def validate_field(name: str, value: Any) -> Any:
         if len(value) < rule.get("minLength", 0):
             raise InvalidParameterError(name, value, "a non-empty string")
         pattern = rule.get("pattern")
-        if pattern is not None and _pattern(pattern).search(value) is None:
+        if pattern is not None and ecma_pattern(pattern).search(value) is None:
             raise InvalidParameterError(name, value, f"a string matching {pattern}")
         return value
     if kind == "boolean":

@@ -21,7 +21,9 @@ of the URL (or a failed task with code 1402 when ``SandboxConfig.strict_images``
 changed API instead, one of the catalogue in ``DRIFTS``, to exercise the live drift check.
 """
 
-from ._app import RESULT_PATH, SUBMIT_PATH, UPLOAD_PATH, Sandbox, WebhookDelivery, create_app, sign_webhook
+from step1x_edit._webhooks import sign_webhook
+
+from ._app import RESULT_PATH, SUBMIT_PATH, UPLOAD_PATH, Sandbox, WebhookDelivery, create_app
 from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, SandboxConfig
 from ._drift import CATALOGUE, DRIFTS, Drift, get_drift
 from ._server import SandboxServer, serve

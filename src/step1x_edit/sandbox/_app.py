@@ -10,9 +10,7 @@ import asyncio
 import base64
 import binascii
 import collections
-import hashlib
 import hmac
-import ipaddress
 import json
 import math
 import re
@@ -34,7 +32,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE, WEBHOOK_SIGNATURE
+from step1x_edit import sign_webhook
+from step1x_edit._retry import is_loopback
+from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE
 
 from ._config import Fault, SandboxConfig
 from ._drift import Drift, get_drift
@@ -113,28 +113,12 @@ def _now_iso(wall: float) -> str:
     return datetime.fromtimestamp(wall, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _is_loopback(url: str) -> bool:
+def _is_loopback_url(url: str) -> bool:
     try:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def sign_webhook(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
-    """The vendor's webhook signature (spec ``webhooks.predictionFinished.x-signature``)."""
-    prefix: str = WEBHOOK_SIGNATURE["secret-prefix"]
-    key = secret.removeprefix(prefix).encode()
-    content = WEBHOOK_SIGNATURE["signed-content"].format(
-        **{"webhook-id": webhook_id, "webhook-timestamp": timestamp, "body": body.decode()}
-    )
-    digest = hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
-    return f"{WEBHOOK_SIGNATURE['signature-prefix']}{digest}"
+    return is_loopback(host)
 
 
 def _retry_after(value: int | float | str | None) -> dict[str, str]:
@@ -340,7 +324,7 @@ class Sandbox:
     # -- webhooks ------------------------------------------------------------------------------
     def _schedule_webhook(self, task: _Task) -> None:
         assert task.webhook is not None
-        if not _is_loopback(task.webhook):
+        if not _is_loopback_url(task.webhook):
             self._count("webhooks_skipped")
             return
         delay = max(
@@ -363,7 +347,7 @@ class Sandbox:
             "content-type": "application/json",
             "webhook-id": webhook_id,
             "webhook-timestamp": timestamp,
-            "webhook-signature": sign_webhook(self.config.webhook_secret, webhook_id, timestamp, body),
+            "webhook-signature": sign_webhook(webhook_id, timestamp, body, self.config.webhook_secret),
         }
         record = WebhookDelivery(url=str(task.webhook), headers=headers, body=body)
         try:
