@@ -709,6 +709,18 @@ def _parse_headers(text: str) -> dict[str, str]:
     return headers
 
 
+def _list_faults(value: bool) -> None:
+    """Print the sandbox's fault registry (the same table as the README's) and exit."""
+    if not value:
+        return
+    try:
+        from step1x_edit.sandbox import fault_table
+    except ImportError:
+        _fail(Exit.UNEXPECTED, f"the sandbox needs its [sandbox] extra: {install_hint('sandbox')}")
+    _out(fault_table())
+    raise typer.Exit()
+
+
 @app.command()
 def sandbox(
     host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = "127.0.0.1",
@@ -725,9 +737,16 @@ def sandbox(
         typer.Option(
             "--fault",
             help="Scripted fault ROUTE:STATUS|ACTION[:key=value...], repeatable; e.g. submit:503, "
-            "result:429:retry_after=2:times=3, submit:drop_before, result:html, *:delay:delay=1.5.",
+            "result:429:retry_after=2:times=3, submit:drop_before, result:html, *:delay:delay=1.5. "
+            "--list-faults shows every ACTION and what it does; an unknown one lists them all.",
         ),
     ] = None,
+    _list_faults: Annotated[
+        bool,
+        typer.Option(
+            "--list-faults", callback=_list_faults, is_eager=True, help="Print the fault actions (a table) and exit."
+        ),
+    ] = False,
     strict_images: Annotated[
         bool, typer.Option(help="Fail tasks (1402) whose image URL is not a sandbox upload.")
     ] = False,

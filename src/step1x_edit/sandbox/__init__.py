@@ -26,12 +26,15 @@ from step1x_edit._webhooks import sign_webhook
 from ._app import RESULT_PATH, SUBMIT_PATH, UPLOAD_PATH, Sandbox, WebhookDelivery, create_app
 from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, SandboxConfig
 from ._drift import CATALOGUE, DRIFTS, Drift, get_drift
+from ._faults import REGISTRY as FAULT_ACTIONS
+from ._faults import fault_table
 from ._server import SandboxServer, serve
 
 __all__ = [
     "ACTIONS",
     "CATALOGUE",
     "DRIFTS",
+    "FAULT_ACTIONS",
     "INVALID_RESPONSE_ACTIONS",
     "RESULT_PATH",
     "ROUTES",
@@ -46,6 +49,7 @@ __all__ = [
     "SandboxServer",
     "WebhookDelivery",
     "create_app",
+    "fault_table",
     "get_drift",
     "serve",
     "sign_webhook",

@@ -38,6 +38,7 @@ from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE
 
 from ._config import Fault, SandboxConfig
 from ._drift import Drift, get_drift
+from ._faults import REGISTRY
 from ._validation import RequestInvalid, is_uri, parse_json, validate_edit_request
 
 SUBMIT_PATH = "/api/v3/wavespeed-ai/step1x-edit"
@@ -599,40 +600,42 @@ class _DroppingResponse(Response):
         raise ConnectionAbortedError(f"sandbox fault: {self.mode}")
 
 
+class _FaultResponses:
+    """The responses a fault function (``_faults.REGISTRY``) may build, with the fault's Retry-After."""
+
+    def __init__(self, sandbox: Sandbox, headers: dict[str, str]) -> None:
+        self.sandbox, self.headers = sandbox, headers
+
+    def reason(self, status: int) -> str:
+        return _reason(status)
+
+    def envelope(self, status: int, message: str | None) -> Response:
+        return self.sandbox._envelope(status, message or _reason(status), self.headers)
+
+    def json(self, status: int, payload: Any) -> Response:
+        return _json(status, payload, self.headers)
+
+    def raw(self, body: bytes, status: int, media_type: str) -> Response:
+        return Response(body, status, headers=self.headers, media_type=media_type)
+
+    def html(self, status: int) -> Response:
+        return Response(_HTML_PAGE.format(status=status), status, headers=self.headers, media_type="text/html")
+
+    def drop(self, response: Response, mode: str) -> Response:
+        return _DroppingResponse(response, mode, self.sandbox.drop_hook)
+
+    def body(self, response: Response) -> bytes:
+        return bytes(response.body)
+
+    def status(self, response: Response) -> int:
+        return response.status_code
+
+
 def _apply_fault(sandbox: Sandbox, fault: Fault, response: Response | None) -> Response:
     """Build the response a fault asks for; ``response`` is the real one when it was processed."""
-    kind = fault.kind
-    headers = _retry_after(fault.retry_after)
-    if kind == "status" or (kind == "delay" and response is None):
-        status = fault.status or 503
-        return sandbox._envelope(status, fault.message or _reason(status), headers)
-    if kind == "html":
-        status = fault.status or 502
-        return Response(_HTML_PAGE.format(status=status), status, headers=headers, media_type="text/html")
-    if kind == "error_envelope":
-        code = fault.status or 500
-        return _json(200, {"code": code, "message": fault.message or _reason(code), "data": None}, headers)
-    if kind == "malformed_json":
-        return Response(b'{"code": 200, "message": "success", "data": {"id": ', fault.status or 200, headers=headers,
-                        media_type="application/json")  # fmt: skip
-    assert response is not None
-    if kind == "delay":
-        return response
-    if kind == "truncated_body":
-        return Response(response.body[: len(response.body) // 2], response.status_code, media_type="application/json")
-    if kind in ("drop_before", "drop_after_headers", "drop_mid_body"):
-        return _DroppingResponse(response, kind, sandbox.drop_hook)
-    payload = json.loads(bytes(response.body))
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if isinstance(data, dict):
-        if kind == "unknown_status" and "status" in data:
-            data["status"] = fault.prediction_status
-        elif kind == "missing_fields":
-            keep = {"id", "status"} if "status" in data else {"download_url"}
-            for key in list(data):
-                if key not in keep:
-                    del data[key]
-    return _json(response.status_code, payload, headers)
+    out = _FaultResponses(sandbox, _retry_after(fault.retry_after))
+    result: Response = REGISTRY[fault.kind].apply(out, fault, response)
+    return result
 
 
 async def _drift_refusal(sandbox: Sandbox, name: str, request: Request) -> Response | None:
