@@ -43,6 +43,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _api_changes  # sits next to this script
 import _spec_changes
+import _unasync
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "step1x-edit.yaml"
@@ -51,6 +52,8 @@ PACKAGE = "step1x_edit_api"
 GENERATED = ROOT / "generated" / PACKAGE
 SPEC_DATA = ROOT / "src" / "step1x_edit" / "_spec_data.py"
 PARAMS = ROOT / "src" / "step1x_edit" / "_params.py"
+ASYNC_CLIENT = ROOT / "src" / "step1x_edit" / "_async_client.py"
+SYNC_CLIENT = ROOT / "src" / "step1x_edit" / "_sync_client.py"
 # EditRequest fields the client methods take as named arguments (the others are EditParams).
 NAMED_ARGUMENTS = {
     "prompt": "prompt",
@@ -206,6 +209,18 @@ def _ruff_format(path: Path) -> None:
         ["ruff", "format", "--isolated", "--no-cache", "--line-length", "120", "--quiet", str(path)],
         check=True,
     )
+
+
+def build_sync_client(out: Path) -> Path:
+    """Write ``_sync_client.py`` (Step1XEdit) from the hand-written ``_async_client.py``."""
+    sync_client = out / SYNC_CLIENT.name
+    sync_client.write_text(_unasync.unasync(ASYNC_CLIENT.read_text(encoding="utf-8")), encoding="utf-8")
+    subprocess.run(
+        ["ruff", "check", "--isolated", "--no-cache", "--select", "I,F401", "--fix", "--quiet", str(sync_client)],
+        check=False,
+    )
+    _ruff_format(sync_client)
+    return sync_client
 
 
 def build(out: Path, spec_path: Path = SPEC) -> tuple[Path, Path, Path]:
@@ -438,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         problems = compare(package, GENERATED, f"generated/{PACKAGE}")
         problems += compare(spec_data, SPEC_DATA, SPEC_DATA.relative_to(ROOT).as_posix())
         problems += compare(params, PARAMS, PARAMS.relative_to(ROOT).as_posix())
+        sync_client = build_sync_client(Path(tmp))
+        problems += compare(sync_client, SYNC_CLIENT, SYNC_CLIENT.relative_to(ROOT).as_posix())
         report = Report(package.parent)
         print("\n".join(report.lines()))
         if args.check:
@@ -447,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(package, GENERATED)
         shutil.copyfile(spec_data, SPEC_DATA)
         shutil.copyfile(params, PARAMS)
+        shutil.copyfile(sync_client, SYNC_CLIENT)
     if problems:
         print("\n".join(line for line in problems if not line.startswith("      ")))
     print(f"Regenerated generated/{PACKAGE} and {SPEC_DATA.relative_to(ROOT)} from {SPEC.relative_to(ROOT)}.")
