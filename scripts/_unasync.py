@@ -54,4 +54,8 @@ def unasync(source: str) -> str:
         lines.append(line)
     body = "\n".join(lines) + "\n"
     docstring_end = body.index('"""', 3) + 3  # keep the module docstring first; replace its text
-    return HEADER + '"""Step1XEdit: the synchronous client, generated from AsyncStep1XEdit (see _async_client.py)."""' + body[docstring_end:]
+    return (
+        HEADER
+        + '"""Step1XEdit: the synchronous client, generated from AsyncStep1XEdit (see _async_client.py)."""'
+        + body[docstring_end:]
+    )

@@ -17,30 +17,31 @@ from typing import TYPE_CHECKING, Unpack
 import httpx
 
 from . import _client as _shared
+from ._checks import _check_id, _request_timeout
 from ._client import (
     FileInput,
     ImageInput,
     StatusCallback,
     _async_client_expected,
-    _async_download_scope,
-    _async_error_text,
     _Base,
-    _check_id,
-    _decode_base64_output,
-    _download_failed,
-    _fetch_failed,
     _KeyAuth,
     _names_prediction_on_cancel,
-    _Output,
-    _output_folder,
     _Poller,
-    _read_upload,
-    _request_timeout,
     _Submission,
 )
 from ._constants import DEFAULT_MAX_RETRIES, MAX_DOWNLOAD_BYTES, SYNC_READ_TIMEOUT
 from ._deadline import DEFAULT, Deadline, Timeout
 from ._exceptions import APIConnectionError, APIError, InvalidParameterError, Step1XEditError
+from ._files import (
+    _async_download_scope,
+    _async_error_text,
+    _decode_base64_output,
+    _download_failed,
+    _fetch_failed,
+    _Output,
+    _output_folder,
+    _read_upload,
+)
 from ._models import Prediction
 from ._params import EditParams
 from ._polling import PollPolicy

@@ -11,25 +11,16 @@ from typing import TYPE_CHECKING, Unpack
 import httpx
 
 from . import _client as _shared
+from ._checks import _check_id, _request_timeout
 from ._client import (
     FileInput,
     ImageInput,
     StatusCallback,
     _Base,
-    _check_id,
     _client_expected,
-    _decode_base64_output,
-    _download_failed,
-    _download_scope,
-    _error_text,
-    _fetch_failed,
     _KeyAuth,
     _names_prediction_on_interrupt,
-    _Output,
-    _output_folder,
     _Poller,
-    _read_upload,
-    _request_timeout,
     _Submission,
 )
 from ._constants import DEFAULT_MAX_RETRIES, MAX_DOWNLOAD_BYTES, SYNC_READ_TIMEOUT
@@ -39,6 +30,16 @@ from ._exceptions import (
     APIError,
     InvalidParameterError,
     Step1XEditError,
+)
+from ._files import (
+    _decode_base64_output,
+    _download_failed,
+    _download_scope,
+    _error_text,
+    _fetch_failed,
+    _Output,
+    _output_folder,
+    _read_upload,
 )
 from ._models import Prediction
 from ._params import EditParams

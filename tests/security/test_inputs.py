@@ -128,7 +128,7 @@ def test_unreadable_or_missing_or_directory_image(api: FakeAPI, clock: FakeClock
 def test_oversized_image_is_refused_before_upload(
     api: FakeAPI, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from step1x_edit import _client as client_module
+    from step1x_edit import _files as client_module  # the upload size cap is read there
 
     monkeypatch.setattr(client_module, "MAX_UPLOAD_BYTES", 1000)
     big = tmp_path / "big.png"
