@@ -52,8 +52,8 @@ from ._exceptions import (
 )
 from ._models import Prediction, is_usable_id
 from ._retry import NEVER_SENT, UNSENDABLE, describe_attempts, parse_retry_after
-from ._retry import last_response as _last_response
 from ._spec_data import SUCCESSFUL_STATUSES
+from ._transport import last_response as _last_response
 
 __all__ = [
     "get",

@@ -45,8 +45,8 @@ from ._files import (
 from ._models import Prediction
 from ._params import EditParams
 from ._polling import PollPolicy
-from ._retry import RetryPolicy, async_remember_response
-from ._transport import AsyncClientTransport, AsyncRetryTransport
+from ._retry import RetryPolicy
+from ._transport import AsyncClientTransport, AsyncRetryTransport, async_remember_response
 from ._validation import edit_params_signature
 
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ import math
 import random
 import time
 from collections.abc import Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
@@ -64,21 +63,6 @@ class RetryPolicy:
     max_retry_after: float = MAX_RETRY_AFTER
     max_connect_retries: int = MAX_CONNECT_RETRIES
     """Retries when the connection could not be opened (never more than ``max_retries``)."""
-
-
-# The last response of the current call, kept so a body the generated parser rejects can
-# still be shown (set by the client's httpx response hook; read by _api).
-last_response: ContextVar[httpx.Response | None] = ContextVar("step1x_edit_last_response", default=None)
-
-
-def remember_response(response: httpx.Response) -> None:
-    """httpx response hook (sync)."""
-    last_response.set(response)
-
-
-async def async_remember_response(response: httpx.Response) -> None:
-    """httpx response hook (async)."""
-    last_response.set(response)
 
 
 def should_retry(method: str, *, status: int | None = None, error: Exception | None = None) -> tuple[bool, str]:

@@ -44,8 +44,8 @@ from ._files import (
 from ._models import Prediction
 from ._params import EditParams
 from ._polling import PollPolicy
-from ._retry import RetryPolicy, remember_response
-from ._transport import ClientTransport, RetryTransport
+from ._retry import RetryPolicy
+from ._transport import ClientTransport, RetryTransport, remember_response
 from ._validation import edit_params_signature
 
 if TYPE_CHECKING:

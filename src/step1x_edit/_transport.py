@@ -22,6 +22,7 @@ import ssl
 import time
 import typing
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 
 import httpcore
 import httpx
@@ -227,6 +228,21 @@ class AsyncClientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """The caller's client is theirs to close."""
+
+
+# The last response of the current call, kept so a body the generated parser rejects can
+# still be shown (set by the client's httpx response hook; read by _api, the adapter that parses it).
+last_response: ContextVar[httpx.Response | None] = ContextVar("step1x_edit_last_response", default=None)
+
+
+def remember_response(response: httpx.Response) -> None:
+    """httpx response hook (sync)."""
+    last_response.set(response)
+
+
+async def async_remember_response(response: httpx.Response) -> None:
+    """httpx response hook (async)."""
+    last_response.set(response)
 
 
 def _apply_scope(request: httpx.Request) -> float | None:
