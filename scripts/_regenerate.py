@@ -4,7 +4,10 @@ Two outputs come from the spec:
 
 * ``generated/step1x_edit_api/``: the typed client, written by openapi-python-client;
 * ``src/step1x_edit/_spec_data.py``: the facts the hand-written layer needs at run time
-  (request schema with its ranges and defaults, statuses, server URL, webhook scheme).
+  (request schema with its ranges and defaults, statuses, server URL, webhook scheme);
+* ``src/step1x_edit/_params.py``: ``EditParams`` (the TypedDict behind ``**params`` of edit()
+  and submit(), field docstrings from the spec's descriptions with ranges and defaults) and the
+  help texts the client's signature and the CLI's options are built from.
 
 Every run also prints a change report: what changed since the last released spec
 (``openapi/released/step1x-edit.yaml``), per operation, parameter and response field, classified
@@ -31,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _api_changes  # sits next to this script
 import _spec_changes
+import _unasync
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "step1x-edit.yaml"
@@ -46,6 +51,17 @@ CONFIG = ROOT / "openapi" / "generator.yaml"
 PACKAGE = "step1x_edit_api"
 GENERATED = ROOT / "generated" / PACKAGE
 SPEC_DATA = ROOT / "src" / "step1x_edit" / "_spec_data.py"
+PARAMS = ROOT / "src" / "step1x_edit" / "_params.py"
+ASYNC_CLIENT = ROOT / "src" / "step1x_edit" / "_async_client.py"
+SYNC_CLIENT = ROOT / "src" / "step1x_edit" / "_sync_client.py"
+# EditRequest fields the client methods take as named arguments (the others are EditParams).
+NAMED_ARGUMENTS = {
+    "prompt": "prompt",
+    "image": "image",
+    "enable_sync_mode": "sync",
+    "enable_base64_output": "base64_output",
+}
+_PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 FIX = "scripts/regenerate"
 RELEASED = ROOT / "openapi" / "released"
 RELEASED_SPEC = RELEASED / "step1x-edit.yaml"
@@ -140,6 +156,68 @@ def spec_data_source(spec: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _param_help(rule: dict[str, Any]) -> str:
+    """One paragraph for a request field: its description, then its range and its default."""
+    text = " ".join(str(rule.get("description", "")).split())
+    low, high = rule.get("minimum"), rule.get("maximum")
+    if low is not None and high is not None:
+        text += f" Range: {_number(low)} to {_number(high)} inclusive."
+    elif low is not None:
+        text += f" Range: >= {_number(low)}."
+    elif high is not None:
+        text += f" Range: <= {_number(high)}."
+    if "default" in rule:
+        text += f" Server default: {_number(rule['default'])}."
+    else:
+        text += " Not sent unless given."
+    return text.strip()
+
+
+def params_source(spec: dict[str, Any]) -> str:
+    """``_params.py``: the EditParams TypedDict (field docstrings from the spec) and its help texts."""
+    request = _resolve(spec["components"]["schemas"]["EditRequest"], spec)
+    fields = {name: rule for name, rule in request["properties"].items() if name not in NAMED_ARGUMENTS}
+    lines = [
+        '"""Edit parameters derived from openapi/step1x-edit.yaml by scripts/regenerate. Do not edit.',
+        "",
+        "EditParams types the ``**params`` of edit() and submit() on both clients; EDIT_PARAM_HELP is",
+        "the same text for help(), inspect.signature and the CLI's options.",
+        '"""',
+        "",
+        "from typing import Final, TypedDict",
+        "",
+        '__all__ = ["EDIT_PARAM_HELP", "EDIT_PARAM_TYPES", "NAMED_ARGUMENTS", "EditParams"]',
+        "",
+        "",
+        "class EditParams(TypedDict, total=False):",
+        '    """Optional Step1X-Edit parameters (the spec\'s EditRequest fields without a named argument)."""',
+        "",
+    ]
+    for name, rule in fields.items():
+        lines.append(f"    {name}: {_PYTHON_TYPES[rule['type']]}")
+        doc = _param_help(rule).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        wrapped = textwrap.wrap(doc, width=96)
+        if len(wrapped) == 1:
+            lines.append(f'    """{doc}"""')
+        else:
+            lines += ['    """' + wrapped[0], *("    " + line for line in wrapped[1:]), '    """']
+        lines.append("")
+    helps = {name: _param_help(rule) for name, rule in fields.items()}
+    types = {name: _PYTHON_TYPES[rule["type"]] for name, rule in fields.items()}
+    lines.append(f"EDIT_PARAM_HELP: Final[dict[str, str]] = {pprint.pformat(helps, width=100, sort_dicts=False)}")
+    lines.append(f"EDIT_PARAM_TYPES: Final[dict[str, type]] = {{{', '.join(f'{n!r}: {t}' for n, t in types.items())}}}")
+    lines.append(
+        "NAMED_ARGUMENTS: Final[dict[str, str]] = "
+        + pprint.pformat(NAMED_ARGUMENTS, width=100, sort_dicts=False)
+        + "  # request field -> argument name"
+    )
+    return "\n".join(lines) + "\n"
+
+
 def _ruff_format(path: Path) -> None:
     subprocess.run(
         ["ruff", "format", "--isolated", "--no-cache", "--line-length", "120", "--quiet", str(path)],
@@ -147,8 +225,20 @@ def _ruff_format(path: Path) -> None:
     )
 
 
-def build(out: Path, spec_path: Path = SPEC) -> tuple[Path, Path]:
-    """Write the generated package and the spec-data module under ``out``; return both paths."""
+def build_sync_client(out: Path) -> Path:
+    """Write ``_sync_client.py`` (Step1XEdit) from the hand-written ``_async_client.py``."""
+    sync_client = out / SYNC_CLIENT.name
+    sync_client.write_text(_unasync.unasync(ASYNC_CLIENT.read_text(encoding="utf-8")), encoding="utf-8")
+    subprocess.run(
+        ["ruff", "check", "--isolated", "--no-cache", "--select", "I,F401", "--fix", "--quiet", str(sync_client)],
+        check=False,
+    )
+    _ruff_format(sync_client)
+    return sync_client
+
+
+def build(out: Path, spec_path: Path = SPEC) -> tuple[Path, Path, Path]:
+    """Write the generated package, the spec-data and the params modules under ``out``; return their paths."""
     package = out / PACKAGE
     result = subprocess.run(
         [
@@ -175,7 +265,10 @@ def build(out: Path, spec_path: Path = SPEC) -> tuple[Path, Path]:
     spec_data = out / SPEC_DATA.name
     spec_data.write_text(spec_data_source(spec), encoding="utf-8")
     _ruff_format(spec_data)
-    return package, spec_data
+    params = out / PARAMS.name
+    params.write_text(params_source(spec), encoding="utf-8")
+    _ruff_format(params)
+    return package, spec_data, params
 
 
 def _files(directory: Path) -> set[str]:
@@ -370,9 +463,12 @@ def main(argv: list[str] | None = None) -> int:
     # The generator's post-hooks call ruff by name: make sure it is this environment's ruff.
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     with tempfile.TemporaryDirectory(prefix="step1x-regen-") as tmp:
-        package, spec_data = build(Path(tmp))
+        package, spec_data, params = build(Path(tmp))
         problems = compare(package, GENERATED, f"generated/{PACKAGE}")
         problems += compare(spec_data, SPEC_DATA, SPEC_DATA.relative_to(ROOT).as_posix())
+        problems += compare(params, PARAMS, PARAMS.relative_to(ROOT).as_posix())
+        sync_client = build_sync_client(Path(tmp))
+        problems += compare(sync_client, SYNC_CLIENT, SYNC_CLIENT.relative_to(ROOT).as_posix())
         report = Report(package.parent)
         print("\n".join(report.lines()))
         if args.check:
@@ -381,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(GENERATED)
         shutil.copytree(package, GENERATED)
         shutil.copyfile(spec_data, SPEC_DATA)
+        shutil.copyfile(params, PARAMS)
+        shutil.copyfile(sync_client, SYNC_CLIENT)
     if problems:
         print("\n".join(line for line in problems if not line.startswith("      ")))
     print(f"Regenerated generated/{PACKAGE} and {SPEC_DATA.relative_to(ROOT)} from {SPEC.relative_to(ROOT)}.")
@@ -427,7 +525,7 @@ def _check(report: Report, problems: list[str]) -> int:
     if failures:
         return 1
     print(
-        f"OK: generated/{PACKAGE} and {SPEC_DATA.relative_to(ROOT)} match the spec; info.version "
+        f"OK: generated/{PACKAGE}, {SPEC_DATA.relative_to(ROOT)} and {PARAMS.name} match the spec; info.version "
         f"{report.new_version} follows the change; {CHANGELOG.relative_to(ROOT)} is current."
     )
     return 0

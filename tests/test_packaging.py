@@ -83,3 +83,18 @@ def test_installed_wheel_runs_the_command(wheel: Path, tmp_path: Path) -> None:
     assert helped.returncode == 0, helped.stderr
     for command in ("edit", "submit", "wait", "sandbox", "verify-webhook"):
         assert command in helped.stdout
+
+
+def test_one_version_number() -> None:
+    """The version lives in pyproject.toml and _constants only; both agree, and nothing else retypes it."""
+    import re as _re
+
+    import step1x_edit
+    from step1x_edit._constants import CLIENT_VERSION
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert step1x_edit.__version__ == CLIENT_VERSION == project["version"]
+    literal = _re.compile(r"^\s*__version__\s*=\s*['\"]", _re.MULTILINE)
+    retyped = [p.name for p in (root / "src" / "step1x_edit").rglob("*.py") if literal.search(p.read_text("utf-8"))]
+    assert retyped == []

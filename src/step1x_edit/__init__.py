@@ -7,7 +7,9 @@ with Step1XEdit() as client:                      # key from WAVESPEED_API_KEY
     client.download(prediction, "out/")
 """
 
-from ._client import DEFAULT, AsyncStep1XEdit, Step1XEdit
+from ._client import AsyncStep1XEdit, Step1XEdit
+from ._constants import CLIENT_VERSION as __version__
+from ._deadline import DEFAULT
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -35,8 +37,6 @@ from ._polling import PollPolicy
 from ._retry import RetryPolicy
 from ._spec_data import SPEC_VERSION
 from ._webhooks import sign_webhook, verify_webhook
-
-__version__ = "0.1.0"
 
 # Batch names are exported lazily: importing them pulls in sqlite3 and the batch engine, which
 # `import step1x_edit` must not pay for (ARCHITECTURE: the import stays within 1.1x of httpx).

@@ -21,7 +21,8 @@ import io
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
@@ -50,9 +51,9 @@ from ._exceptions import (
     Step1XEditError,
 )
 from ._models import Prediction, is_usable_id
-from ._retry import describe_attempts, parse_retry_after
-from ._retry import last_response as _last_response
+from ._retry import NEVER_SENT, UNSENDABLE, describe_attempts, parse_retry_after
 from ._spec_data import PREFERRED_UPLOAD, SUCCESSFUL_STATUSES
+from ._transport import last_response as _last_response
 
 __all__ = [
     "get",
@@ -68,8 +69,8 @@ __all__ = [
 
 T = TypeVar("T")
 # Failures before any byte of the request could reach the server.
-_UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, *_UNSENDABLE)
+_UNSENDABLE = UNSENDABLE
+_NEVER_SENT = (*NEVER_SENT, *UNSENDABLE)
 
 _HINTS = {
     400: "check the parameters",
@@ -436,6 +437,48 @@ def _guarded(
         raise _contract_error(last, operation, prediction_id, _describe(exc)) from exc
 
 
+def _translate(operation: str, prediction_id: str | None, failure: Exception | None, convert: Callable[[Any], T]) -> T:
+    """The result of one generated call, or the library's error for what went wrong.
+
+    ``failure`` is what the generated call raised (None when it returned): a transport error
+    becomes APIConnectionError (or its subclasses), our transport's APIError gains the call's
+    context, anything else is the generated parser choking, which ``_guarded`` explains.
+    """
+    if isinstance(failure, httpx.TransportError):
+        raise _transport_error(failure, operation, prediction_id) from failure
+    if isinstance(failure, APIError):  # raised by our transport (e.g. a body over the size cap)
+        failure.prediction_id = failure.prediction_id or prediction_id
+        failure.task_may_exist = failure.task_may_exist or operation == "submit"
+        raise failure
+    return _guarded(operation, prediction_id, failure, convert)
+
+
+def _settled(fn: Callable[..., Response[Any]], kwargs: Mapping[str, Any]) -> Exception | None:
+    try:
+        fn(**kwargs)
+    except Exception as exc:
+        return exc
+    return None
+
+
+async def _settled_async(fn: Callable[..., Awaitable[Response[Any]]], kwargs: Mapping[str, Any]) -> Exception | None:
+    try:
+        await fn(**kwargs)
+    except Exception as exc:
+        return exc
+    return None
+
+
+@contextmanager
+def _response_memory() -> Iterator[None]:
+    """Forget the previous call's response; the response hook records this call's."""
+    token = _last_response.set(None)
+    try:
+        yield
+    finally:
+        _last_response.reset(token)
+
+
 def _call(
     fn: Callable[..., Response[Any]],
     operation: str,
@@ -443,22 +486,8 @@ def _call(
     convert: Callable[[Any], T],
     **kwargs: Any,
 ) -> T:
-    token = _last_response.set(None)
-    try:
-        parse_error: Exception | None = None
-        try:
-            fn(**kwargs)
-        except httpx.TransportError as exc:
-            raise _transport_error(exc, operation, prediction_id) from exc
-        except APIError as exc:  # raised by our transport (e.g. a body over the size cap)
-            exc.prediction_id = exc.prediction_id or prediction_id
-            exc.task_may_exist = exc.task_may_exist or operation == "submit"
-            raise
-        except Exception as exc:  # the generated parser choked; _interpret explains
-            parse_error = exc
-        return _guarded(operation, prediction_id, parse_error, convert)
-    finally:
-        _last_response.reset(token)
+    with _response_memory():
+        return _translate(operation, prediction_id, _settled(fn, kwargs), convert)
 
 
 async def _call_async(
@@ -468,22 +497,8 @@ async def _call_async(
     convert: Callable[[Any], T],
     **kwargs: Any,
 ) -> T:
-    token = _last_response.set(None)
-    try:
-        parse_error: Exception | None = None
-        try:
-            await fn(**kwargs)
-        except httpx.TransportError as exc:
-            raise _transport_error(exc, operation, prediction_id) from exc
-        except APIError as exc:  # raised by our transport (e.g. a body over the size cap)
-            exc.prediction_id = exc.prediction_id or prediction_id
-            exc.task_may_exist = exc.task_may_exist or operation == "submit"
-            raise
-        except Exception as exc:  # the generated parser choked; _interpret explains
-            parse_error = exc
-        return _guarded(operation, prediction_id, parse_error, convert)
-    finally:
-        _last_response.reset(token)
+    with _response_memory():
+        return _translate(operation, prediction_id, await _settled_async(fn, kwargs), convert)
 
 
 # --- operations ----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ import os
 import shutil
 import signal
 import statistics
-import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final, TypedDict
 
 from . import _journal as j
+from ._deadline import monotonic
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -196,7 +196,7 @@ class _Limiter:
     def decrease(self, sent_at: float) -> None:
         if sent_at >= self.last_cut:  # one cut per round: 429s of requests sent before it don't count again
             self.limit = max(1.0, self.limit / 2)
-            self.last_cut = time.monotonic()
+            self.last_cut = monotonic()
 
     def increase(self) -> None:
         self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
@@ -220,7 +220,7 @@ class _Pacer:
 
     async def wait(self) -> None:
         while True:
-            now = time.monotonic()
+            now = monotonic()
             start = max(self.next, self.hold_until)
             if now >= start:
                 self.next = max(now, self.next) + (1.0 / self.rate if self.rate else 0.0)
@@ -228,7 +228,7 @@ class _Pacer:
             await asyncio.sleep(start - now)
 
     def accepted(self) -> None:
-        now = time.monotonic()
+        now = monotonic()
         self._accepted.append(now)
         while self._accepted and self._accepted[0] < now - 1.0:
             self._accepted.popleft()
@@ -236,7 +236,7 @@ class _Pacer:
             self.rate = self.rate + 0.01 if self.cap is None else min(self.cap, self.rate + 0.01)
 
     def rejected(self, retry_after: float | None, sent_at: float) -> None:
-        now = time.monotonic()
+        now = monotonic()
         self.hold_until = max(self.hold_until, now + (retry_after if retry_after is not None else 1.0))
         if sent_at >= self._last_cut:
             observed = sum(1 for t in self._accepted if t >= now - 1.0)
@@ -333,7 +333,7 @@ class _Engine:
 
     # -- the run -------------------------------------------------------------------------------
     async def run(self) -> AsyncIterator[BatchResult]:
-        started = time.monotonic()
+        started = monotonic()
         self.journal = journal = j.Journal(self.journal_path)
         self.summary.journal = None if str(self.journal_path) == ":memory:" else str(self.journal_path)
         results: asyncio.Queue[BatchResult] = asyncio.Queue()
@@ -360,7 +360,7 @@ class _Engine:
             await asyncio.gather(*list(tasks), return_exceptions=True)
             self._clean_tmp()
             journal.close()
-            self.summary.elapsed = time.monotonic() - started
+            self.summary.elapsed = monotonic() - started
 
     def _count(self, result: BatchResult) -> BatchResult:
         self.summary.counts[result.status] += 1
@@ -467,7 +467,7 @@ class _Engine:
             self.journal.move(item.key, j.SUBMITTING, submit=True)
             self.passed(j.SUBMITTING)
             self.summary.submits += 1
-            sent_at = time.monotonic()
+            sent_at = monotonic()
             token = rate_limits_to_caller.set(True)
             try:
                 prediction: Prediction = await self._submit_to_the_end(item, image)
@@ -523,7 +523,7 @@ class _Engine:
         except Step1XEditError as exc:  # deadline, network, server: stays 'submitted', resumable
             return self._api_trouble(item, exc, pid)
         if (sent := self._sent.pop(pid, None)) is not None and done is not looked:
-            self.duration.observe(time.monotonic() - sent)
+            self.duration.observe(monotonic() - sent)
         self.journal.move(item.key, j.COMPLETED, prediction_id=pid, outputs=done.outputs)
         self.passed(j.COMPLETED)
         return done
@@ -538,8 +538,8 @@ class _Engine:
         if sent is None or guess is None or isinstance(prediction, str):
             return None
         for extra in (0.0, 0.1, 0.25):
-            await asyncio.sleep(max(0.0, sent + guess * (1 + extra) - time.monotonic()))
-            asked = time.monotonic() - sent  # when it was asked, not answered: the answer's latency is no job time
+            await asyncio.sleep(max(0.0, sent + guess * (1 + extra) - monotonic()))
+            asked = monotonic() - sent  # when it was asked, not answered: the answer's latency is no job time
             try:
                 current: Prediction = await self.calls("get", prediction.id)
             except Step1XEditError:

@@ -7,67 +7,42 @@ transport retries per _retry's policy and clips timeouts to the call's deadline.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import functools
-import hashlib
-import ipaddress
 import logging
-import math
-import mimetypes
 import os
-import re
-import tempfile
 import time
-from collections.abc import Callable, Coroutine, Generator, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, Unpack
+from typing import IO, Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
+from ._checks import _check_base_url, _check_id, _check_key, _check_retries, _check_timeout
 from ._constants import (
     CLIENT_NAME,
-    CONNECT_TIMEOUT,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_WAIT_TIMEOUT,
+    CLIENT_VERSION,
     ENV_API_KEY,
     ENV_BASE_URL,
-    MAX_DOWNLOAD_BYTES,
-    MAX_UPLOAD_BYTES,
-    MIN_SUBMIT_BUDGET,
-    POOL_TIMEOUT,
-    READ_TIMEOUT,
-    SYNC_READ_TIMEOUT,
-    WRITE_TIMEOUT,
 )
+from ._deadline import Deadline, monotonic
 from ._exceptions import (
     APIConnectionError,
     APIError,
     APIStatusError,
-    ContractViolationError,
     DeadlineExceededError,
     InvalidParameterError,
-    OutputExistsError,
     PredictionFailedError,
     PredictionInterrupted,
     Step1XEditError,
 )
-from ._models import Prediction, is_usable_id
+from ._files import _extension, _local_file, _read_upload, _sniff, _Upload
+from ._models import Prediction
 from ._polling import DurationEstimate, PollPolicy, poll_times
-from ._retry import CallScope, RetryPolicy, async_remember_response, current_scope, monotonic, remember_response
+from ._retry import RetryPolicy
 from ._spec_data import DEFAULT_BASE_URL
-from ._transport import AsyncClientTransport, AsyncRetryTransport, ClientTransport, RetryTransport
 from ._validation import validate_edit_params
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-
-    from step1x_edit_api import Client as GeneratedClient
-
-    from ._batch import AsyncBatch, Batch, BatchOptions
 
 __all__ = ["AsyncStep1XEdit", "Step1XEdit"]
 
@@ -83,367 +58,25 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-_monotonic: Callable[[], float] = monotonic  # reads _retry._clock: patch that to fake time
-
-
-class _Default:
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-DEFAULT: Final = _Default()
-"""Use the client's default (e.g. ``timeout=DEFAULT`` means 600 s for every call)."""
-
 ImageInput = str | os.PathLike[str] | bytes
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 StatusCallback = Callable[[Prediction], None]
-Timeout = float | _Default | None
 _PLACEHOLDER_URL = "https://upload.invalid/pending"
 _REMOTE_PREFIXES = ("http://", "https://", "data:")
-_MAX_PATH_CHARS = 4096
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-__version__ = "0.1.0"
 
 
 @dataclass(frozen=True, slots=True)
-class _Upload:
-    filename: str
-    content: bytes
-    content_type: str
+class _Submission:
+    """One submit as asked: what to send (checked by ``_prepare``), the call's deadline and callback."""
 
-
-def _too_big(field: str, value: object, size: int) -> InvalidParameterError:
-    return InvalidParameterError(
-        field, value, f"at most {MAX_UPLOAD_BYTES} bytes (this is {size}); pass an http(s) URL for larger files"
-    )
-
-
-def _local_file(field: str, value: str | os.PathLike[str]) -> Path:
-    """An existing, readable regular file within the upload size, or InvalidParameterError."""
-    text = os.fspath(value)
-    if not isinstance(text, str) or not text or len(text) > _MAX_PATH_CHARS or "\x00" in text:
-        raise InvalidParameterError(field, value, "an http(s) URL, a data: URI, or an existing local file")
-    path = Path(text)
-    try:
-        info = path.stat() if path.is_file() else None
-        readable = info is not None and os.access(path, os.R_OK)
-    except (OSError, ValueError):
-        info, readable = None, False
-    if info is None:  # missing, a directory, a device, a name too long...: say which
-        raise InvalidParameterError(
-            field, value, f"an http(s) URL, a data: URI, or an existing local file; {_not_a_file(path)}"
-        )
-    if not readable:
-        raise InvalidParameterError(field, value, f"a readable file; {path}: permission denied")
-    if info.st_size > MAX_UPLOAD_BYTES:
-        raise _too_big(field, value, info.st_size)
-    return path
-
-
-def _read_upload(file: object, filename: str | None = None, *, field: str = "file") -> _Upload:
-    if isinstance(file, bytes | bytearray):
-        content, name = bytes(file), filename or "upload.bin"
-    elif isinstance(file, str | os.PathLike):
-        path = _local_file(field, file)
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise InvalidParameterError(field, file, f"a readable file ({exc.strerror or 'cannot read'})") from None
-        name = filename or path.name
-    elif callable(getattr(file, "read", None)):
-        try:
-            content = file.read(MAX_UPLOAD_BYTES + 1)  # type: ignore[attr-defined]
-        except Exception as exc:  # any file-like object's failure is bad input
-            raise InvalidParameterError(field, file, f"a readable binary file ({type(exc).__name__})") from None
-        if not isinstance(content, bytes):
-            raise InvalidParameterError(field, file, "a file opened in binary mode ('rb')")
-        name = filename or Path(str(getattr(file, "name", "upload.bin"))).name
-    else:
-        raise InvalidParameterError(field, file, "a path, bytes, or a binary file object")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise _too_big(field, f"<{len(content)} bytes>", len(content))
-    if filename is not None and (not isinstance(filename, str) or not filename.isprintable() or "/" in filename):
-        raise InvalidParameterError("filename", filename, "a plain file name (printable, no '/')")
-    kind = _sniff(content) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return _Upload(name, content, kind)
-
-
-def _not_a_file(path: Path) -> str:
-    """Why a local path cannot be read as a file, in the caller's words."""
-    try:
-        if path.is_dir():
-            return f"{path} is a directory"
-        if not path.exists():
-            return f"{path} does not exist"
-    except OSError as exc:  # e.g. a name too long for the file system
-        return f"{path} cannot be read: {exc.strerror}"
-    return f"{path} is not a regular file"
-
-
-_MAGIC = [
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"BM", "image/bmp"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-]
-
-
-def _sniff(content: bytes) -> str | None:
-    """The image type by magic bytes, or None."""
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return next((kind for magic, kind in _MAGIC if content.startswith(magic)), None)
-
-
-def _extension(kind: str) -> str:
-    return {"image/jpeg": ".jpg", "image/tiff": ".tiff"}.get(kind) or mimetypes.guess_extension(kind) or ".img"
-
-
-def _check_id(prediction_id: object) -> str:
-    if not is_usable_id(prediction_id):
-        raise InvalidParameterError(
-            "prediction_id", prediction_id, "a prediction id string such as the one submit returned"
-        )
-    assert isinstance(prediction_id, str)
-    return prediction_id
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-_API_PATH = "/api/v3"
-
-
-def _normalise_base_url(url: str) -> str:
-    """Suggest the scheme when it is missing; drop a trailing API path (``/api/v3``...) users often copy."""
-    head = url.split("/", 1)[0]
-    if "://" not in url:
-        host = head.rsplit(":", 1)[0] if head.count(":") == 1 else head
-        scheme = "http" if _is_loopback(host) else "https"
-        suggestion = f"{scheme}://{url.rstrip('/')}"
-        raise InvalidParameterError(
-            "base_url",
-            url,
-            f"a URL with its scheme, e.g. {suggestion}",
-            message=f"base_url {url!r} has no scheme: did you mean {suggestion}?",
-        )
-    parsed = httpx.URL(url)
-    path = parsed.path.rstrip("/")
-    if _API_PATH in path:
-        before = path[: path.index(_API_PATH)]
-        log.debug("base_url %s: dropping %s (the client adds the API path itself)", url, path[len(before) :])
-        return str(parsed.copy_with(path=before or "/", query=None, fragment=None)).rstrip("/")
-    return url
-
-
-def _check_base_url(url: object) -> str:
-    allowed = "an https URL (plain http only to a loopback address: the API key would travel in clear text)"
-    if not isinstance(url, str | httpx.URL):
-        raise InvalidParameterError("base_url", url, allowed)
-    try:
-        text = _normalise_base_url(str(url))  # a missing scheme is refused with a suggestion
-        parsed = httpx.URL(text)
-    except InvalidParameterError:
-        raise
-    except (httpx.InvalidURL, ValueError, TypeError):
-        raise InvalidParameterError("base_url", url, allowed) from None
-    if parsed.host and (parsed.scheme == "https" or (parsed.scheme == "http" and _is_loopback(parsed.host))):
-        return text.rstrip("/")
-    raise InvalidParameterError("base_url", str(url), allowed)
-
-
-def _check_key(key: object) -> str:
-    if not isinstance(key, str) or not key:
-        raise InvalidParameterError(
-            "api_key",
-            None,
-            f"pass api_key= or set {ENV_API_KEY}",
-            show_value=False,
-            message=f"no API key: pass api_key= to the client or set the {ENV_API_KEY} environment variable",
-        )
-    # Printable ASCII without spaces: anything else cannot travel in a header (and h11 would
-    # echo the value in its error). The message never shows the key, not even a part of it.
-    if not all("!" <= c <= "~" for c in key):
-        raise InvalidParameterError(
-            "api_key",
-            None,
-            "printable ASCII only (no spaces, control characters such as CR/LF, or non-ASCII letters); "
-            "check for a stray newline where the key was pasted",
-            show_value=False,
-        )
-    return key
-
-
-def _seconds(field: str, value: object, *, allow_none: bool = True) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not value > 0:
-        raise InvalidParameterError(
-            field, value, "a positive, finite number of seconds" + (", or None for no limit" if allow_none else "")
-        )
-    return float(value)
-
-
-def _check_timeout(timeout: object) -> httpx.Timeout:
-    if timeout is None or isinstance(timeout, int | float):
-        seconds = _seconds("timeout", timeout)
-        return httpx.Timeout(
-            seconds if seconds is not None else READ_TIMEOUT,
-            connect=CONNECT_TIMEOUT if seconds is None else min(CONNECT_TIMEOUT, seconds),
-            write=WRITE_TIMEOUT if seconds is None else seconds,
-            pool=POOL_TIMEOUT if seconds is None else min(POOL_TIMEOUT, seconds),
-        )
-    if isinstance(timeout, httpx.Timeout):
-        for part in ("connect", "read", "write", "pool"):
-            _seconds(f"timeout.{part}", getattr(timeout, part))
-        return timeout
-    raise InvalidParameterError(
-        "timeout", timeout, "seconds per request (a positive number), an httpx.Timeout, or None"
-    )
-
-
-def _check_retries(max_retries: object) -> int:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise InvalidParameterError("max_retries", max_retries, "a whole number >= 0")
-    return max_retries
-
-
-def _file_stem(prediction_id: str) -> str:
-    """A file-name stem from the server's id: the id itself when plainly safe, else a hash of it."""
-    if _SAFE_ID.fullmatch(prediction_id):
-        return prediction_id
-    return "prediction-" + hashlib.sha256(prediction_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _output_folder(directory: str | os.PathLike[str]) -> Path:
-    try:
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        real = folder.resolve(strict=True)
-    except (OSError, TypeError, ValueError) as exc:
-        raise InvalidParameterError("directory", directory, f"a folder that can be created ({exc})") from None
-    if not real.is_dir():
-        raise InvalidParameterError("directory", directory, "a folder")
-    if not os.access(real, os.W_OK | os.X_OK):
-        raise InvalidParameterError("directory", directory, "a folder you can write to")
-    return real
-
-
-class _Output:
-    """One output being written: a temporary file in the target folder, renamed when complete.
-
-    Checks as bytes arrive: the size cap, the deadline, and that the first bytes are an image.
-    ``commit`` never overwrites unless asked, and never writes through a symlink (a hard link
-    refuses an existing name, a symlink included; os.replace swaps the name itself).
-    """
-
-    def __init__(self, prediction: Prediction, index: int, folder: Path, max_bytes: int, deadline: float | None):
-        self.prediction, self.index, self.folder = prediction, index, folder
-        self.max_bytes, self.deadline = max_bytes, deadline
-        fd, name = tempfile.mkstemp(prefix=".step1x-", suffix=".part", dir=folder)
-        self.tmp = Path(name)
-        self.file = os.fdopen(fd, "wb")
-        self.size = 0
-        self.head = b""
-
-    def violation(self, detail: str, body: str | None = None) -> ContractViolationError:
-        return ContractViolationError(
-            f"output {self.index} of prediction {self.prediction.id}: {detail}",
-            prediction_id=self.prediction.id,
-            body=body,
-        )
-
-    def check_type(self, content_type: str | None, length: str | None) -> None:
-        kind = (content_type or "").split(";")[0].strip().lower()
-        if kind and not kind.startswith("image/") and kind not in ("application/octet-stream", "binary/octet-stream"):
-            raise self.violation(f"the output host sent {kind!r}, not an image")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            raise self.violation(f"{length} bytes is over the max_bytes={self.max_bytes} cap (raise it to accept)")
-
-    def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.max_bytes:
-            raise self.violation(f"more than max_bytes={self.max_bytes} bytes (raise the cap to accept)")
-        if len(self.head) < 16:
-            self.head += chunk[: 16 - len(self.head)]
-        self.file.write(chunk)
-        if self.deadline is not None and _monotonic() >= self.deadline:
-            raise DeadlineExceededError(
-                f"the timeout passed while downloading output {self.index} of prediction {self.prediction.id}; "
-                "download() again to retry",
-                prediction_id=self.prediction.id,
-                prediction=self.prediction,
-            )
-
-    def commit(self, overwrite: bool) -> Path:
-        self.file.close()
-        kind = _sniff(self.head)
-        if kind is None:
-            raise self.violation(f"the content is not an image (starts with {self.head[:16]!r})")
-        target = self.folder / f"{_file_stem(self.prediction.id)}-{self.index}{_extension(kind)}"
-        if target.parent != self.folder:  # cannot happen with a sanitized stem; checked anyway
-            raise self.violation(f"unsafe file name {target.name!r}")
-        if overwrite:
-            os.replace(self.tmp, target)
-            return target
-        try:
-            os.link(self.tmp, target)
-        except FileExistsError:
-            raise OutputExistsError(
-                f"{target} already exists; not overwritten (pass overwrite=True, or another folder)",
-                path=str(target),
-                prediction_id=self.prediction.id,
-            ) from None
-        except OSError:  # no hard links on this file system: check, then rename
-            if os.path.lexists(target):
-                raise OutputExistsError(
-                    f"{target} already exists; not overwritten (pass overwrite=True, or another folder)",
-                    path=str(target),
-                    prediction_id=self.prediction.id,
-                ) from None
-            os.replace(self.tmp, target)
-            return target
-        self.tmp.unlink()
-        return target
-
-    def discard(self) -> None:
-        self.file.close()
-        with contextlib.suppress(OSError):
-            self.tmp.unlink()
-
-
-def _decode_base64_output(output: str, sink: _Output) -> None:
-    data = output.split(",", 1)[1] if output.startswith("data:") else output
-    if len(data) * 3 // 4 > sink.max_bytes + 3:
-        raise sink.violation(f"the base64 output is over the max_bytes={sink.max_bytes} cap")
-    try:
-        sink.write(base64.b64decode(data, validate=True))
-    except (binascii.Error, ValueError) as exc:
-        raise sink.violation(f"the output is neither a URL nor valid base64 ({exc})") from None
-
-
-def _download_failed(prediction: Prediction, index: int, response: httpx.Response, text: str) -> APIStatusError:
-    return APIStatusError(
-        f"download of output {index} failed: HTTP {response.status_code}",
-        status_code=response.status_code,
-        prediction_id=prediction.id,
-        body=text,
-    )
-
-
-def _fetch_failed(prediction: Prediction, index: int, exc: httpx.TransportError) -> APIConnectionError:
-    return APIConnectionError(
-        f"download of output {index} failed: {type(exc).__name__}: {exc}", prediction_id=prediction.id
-    )
+    prompt: str
+    image: ImageInput
+    params: Mapping[str, Any]
+    sync: bool
+    base64_output: bool
+    webhook: str | None
+    deadline: Deadline
+    on_status: StatusCallback | None = None
 
 
 class _KeyAuth(httpx.Auth):
@@ -467,7 +100,7 @@ class _Base:
         self,
         api_key: str | None,
         base_url: str | None,
-        timeout: float | httpx.Timeout | None,
+        request_timeout: object,
         max_retries: int,
         poll: PollPolicy | None,
         retry: RetryPolicy | None = None,
@@ -478,7 +111,7 @@ class _Base:
             base_url = str(client_base_url)  # the caller's client's base URL, checked like any other
         self.base_url = _check_base_url(base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
         self.__api_key = key  # name-mangled and never printed
-        self.timeout = _check_timeout(timeout)
+        self.request_timeout = _check_timeout(request_timeout)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidParameterError("retry", retry, "a RetryPolicy")
         if poll is not None and not isinstance(poll, PollPolicy):
@@ -490,6 +123,11 @@ class _Base:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """Deprecated name of ``request_timeout`` (the per-request limits)."""
+        return self.request_timeout
+
     def _auth_headers(self) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {self.__api_key}",
@@ -498,32 +136,16 @@ class _Base:
     @staticmethod
     def _headers() -> dict[str, str]:
         return {
-            "User-Agent": f"{CLIENT_NAME}/{__version__} (python; httpx {httpx.__version__})",
+            "User-Agent": f"{CLIENT_NAME}/{CLIENT_VERSION} (python; httpx {httpx.__version__})",
             "X-Client-Name": CLIENT_NAME,
-            "X-Client-Version": __version__,
+            "X-Client-Version": CLIENT_VERSION,
         }
-
-    @staticmethod
-    def _deadline(timeout: Timeout, *, submitting: bool = False) -> float | None:
-        if isinstance(timeout, _Default):
-            timeout = DEFAULT_WAIT_TIMEOUT
-        seconds = _seconds("timeout", timeout)
-        if seconds is None:
-            return None
-        if submitting and seconds <= MIN_SUBMIT_BUDGET:
-            raise InvalidParameterError(
-                "timeout",
-                timeout,
-                f"more than {MIN_SUBMIT_BUDGET:g} s: a submit is sent only with at least "
-                f"{MIN_SUBMIT_BUDGET:g} s left to hear its answer",
-            )
-        return _monotonic() + seconds
 
     def _prepare(
         self,
         prompt: str,
         image: ImageInput,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         *,
         sync: bool,
         base64_output: bool,
@@ -591,25 +213,6 @@ class _Base:
         raise PredictionFailedError(prediction)
 
     @staticmethod
-    def _expired(deadline: float | None) -> bool:
-        return deadline is not None and _monotonic() >= deadline
-
-    @staticmethod
-    def _budget_check(deadline: float | None) -> None:
-        """Never submit without budget: raise (nothing sent) if too little time is left to hear the answer."""
-        if deadline is None:
-            return
-        left = deadline - _monotonic()
-        if left < MIN_SUBMIT_BUDGET:
-            raise DeadlineExceededError(
-                f"only {max(left, 0.0):.3f} s of the timeout were left before submitting, less than the "
-                f"{MIN_SUBMIT_BUDGET:g} s minimum needed to hear the answer: nothing was submitted "
-                "(no task exists; nothing was billed)",
-                prediction_id=None,
-                task_may_exist=False,
-            )
-
-    @staticmethod
     def _deadline_error(
         prediction_id: str | None,
         prediction: Prediction | None = None,
@@ -637,9 +240,9 @@ class _Base:
             prediction=prediction,
         )
 
-    def _timed_out(self, error: APIError, deadline: float | None, what: str) -> Step1XEditError:
+    def _timed_out(self, error: APIError, deadline: Deadline, what: str) -> Step1XEditError:
         """A connection/timeout error after the deadline passed is the deadline's doing."""
-        if isinstance(error, APIConnectionError) and self._expired(deadline):
+        if isinstance(error, APIConnectionError) and deadline.expired():
             return self._deadline_error(error.prediction_id, what=what)
         return error
 
@@ -671,18 +274,11 @@ class _Poller:
         self,
         client: _Base,
         prediction: str | Prediction,
-        deadline: float | None,
-        started: float,
+        deadline: Deadline,
         on_status: StatusCallback | None,
         learn: bool,
     ) -> None:
-        self.client, self.deadline, self.started, self.on_status, self.learn = (
-            client,
-            deadline,
-            started,
-            on_status,
-            learn,
-        )
+        self.client, self.deadline, self.on_status, self.learn = client, deadline, on_status, learn
         self.id = prediction.id if isinstance(prediction, Prediction) else _check_id(prediction)
         self.current = prediction if isinstance(prediction, Prediction) else None
         self.status = self.current.status if self.current is not None else None
@@ -691,19 +287,19 @@ class _Poller:
         self.expired = False
 
     def delay(self) -> float:
-        if self.expired or self.client._expired(self.deadline):
+        if self.expired or self.deadline.expired():
             raise self.client._deadline_error(self.id, self.current)
-        target = self.started + next(self.times)
-        now = _monotonic()
-        if self.deadline is not None and target >= self.deadline:
+        target = self.deadline.started + next(self.times)
+        now = monotonic()
+        if self.deadline.at is not None and target >= self.deadline.at:
             # Sleep up to the deadline and poll one last time (its timeouts are clipped to
             # ~1 ms, so this cannot overshoot), then the next delay() raises.
             self.expired = True
-            return max(0.0, self.deadline - now)
+            return max(0.0, self.deadline.at - now)
         return max(0.0, target - now)
 
     def failed(self, error: APIError) -> Step1XEditError:
-        if isinstance(error, APIConnectionError | APIStatusError) and self.client._expired(self.deadline):
+        if isinstance(error, APIConnectionError | APIStatusError) and self.deadline.expired():
             return self.client._deadline_error(self.id, self.current)
         error.prediction_id = error.prediction_id or self.id
         return error
@@ -711,7 +307,7 @@ class _Poller:
     def seen(self, prediction: Prediction) -> Prediction | None:
         self.current = prediction
         self.status = self.client._notify(self.on_status, prediction, self.status)
-        elapsed = _monotonic() - self.started
+        elapsed = self.deadline.elapsed()
         if not prediction.done:
             self.last_pending = elapsed
             return None
@@ -777,546 +373,10 @@ def _names_prediction_on_cancel(
     return wrapper
 
 
-@contextmanager
-def _scope(deadline: float | None, read_timeout: float | None = None) -> Iterator[None]:
-    token = current_scope.set(CallScope(deadline=deadline, read_timeout=read_timeout))
-    try:
-        yield
-    finally:
-        current_scope.reset(token)
+_client_expected = "an httpx.Client (AsyncStep1XEdit takes an AsyncClient)"
+_async_client_expected = "an httpx.AsyncClient (Step1XEdit takes a Client)"
 
 
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - _monotonic(), 0.001)
-
-
-class Step1XEdit(_Base):
-    """Synchronous client. Use as a context manager, or call close()."""
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        poll: PollPolicy | None = None,
-        retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        """``timeout`` is the per-request timeout (default: connect 10 s, read 60 s).
-
-        ``retry`` replaces the whole retry policy (``max_retries`` is its shortcut).
-        ``http_client``: your own httpx.Client (proxies, certificates, pool) to send through; it
-        is never modified (the key is added to each API request only), its base URL is checked
-        like ``base_url``, and it is not closed by close().
-        """
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise InvalidParameterError(
-                "http_client", http_client, "an httpx.Client (AsyncStep1XEdit takes an AsyncClient)"
-            )
-        super().__init__(
-            api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
-        )
-        if http_client is not None and transport is not None:
-            raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
-        if http_client is not None:
-            transport = ClientTransport(http_client, merge_headers=True)
-            self._inner_transport: httpx.BaseTransport | None = ClientTransport(http_client, merge_headers=False)
-        else:
-            self._inner_transport = transport
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=self.timeout,
-            headers=self._headers(),
-            auth=_KeyAuth(self._auth_headers),
-            follow_redirects=False,
-            transport=RetryTransport(transport, self.retry_policy, sleep=lambda s: _sleep(s)),
-            event_hooks={"response": [remember_response]},
-        )
-        self._gen: GeneratedClient | None = None
-        self._downloader: httpx.Client | None = None
-
-    # -- plumbing --
-    def _api(self) -> GeneratedClient:
-        if self._gen is None:
-            from . import _api
-
-            self._gen = _api.wrap(self._http)
-        return self._gen
-
-    def close(self) -> None:
-        self._http.close()
-        if self._downloader is not None:
-            self._downloader.close()
-
-    def __enter__(self) -> Step1XEdit:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    # -- operations --
-    def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
-        """Upload a file (path, bytes or binary file object); return its download URL."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
-        from . import _api
-
-        pending = _read_upload(file, filename)
-        try:
-            with _scope(deadline):
-                return _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
-        except APIError as exc:
-            raise self._timed_out(exc, deadline, "the upload") from exc
-
-    def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
-        """The prediction's current state (one request)."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
-        from . import _api
-
-        pid = _check_id(prediction_id)
-        try:
-            with _scope(deadline):
-                return _api.get(self._api(), pid)
-        except APIError as exc:
-            raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
-
-    def submit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        *,
-        sync: bool = False,
-        base64_output: bool = False,
-        webhook: str | None = None,
-        timeout: Timeout = DEFAULT,
-        **params: Any,
-    ) -> Prediction:
-        """Create a prediction and return it as created (does not wait). A local image is uploaded first.
-
-        ``timeout`` bounds the upload and the submit together (more than MIN_SUBMIT_BUDGET, 1 s).
-        """
-        deadline = self._deadline(timeout, submitting=True)
-        return self._submit(prompt, image, params, sync, base64_output, webhook, deadline, None)
-
-    def _submit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        params: dict[str, Any],
-        sync: bool,
-        base64_output: bool,
-        webhook: str | None,
-        deadline: float | None,
-        on_status: StatusCallback | None,
-    ) -> Prediction:
-        from . import _api
-
-        body, pending = self._prepare(prompt, image, params, sync=sync, base64_output=base64_output, webhook=webhook)
-        if pending is not None:
-            try:
-                with _scope(deadline):
-                    body["image"] = _api.upload(self._api(), pending.filename, pending.content, pending.content_type)
-            except APIError as exc:
-                raise self._timed_out(exc, deadline, "the upload of the image (nothing was submitted)") from exc
-        self._budget_check(deadline)
-        try:
-            with _scope(deadline, SYNC_READ_TIMEOUT if sync else None):
-                prediction = _api.submit(self._api(), body, webhook)
-        except APIConnectionError as exc:
-            if self._expired(deadline):
-                raise self._deadline_error(None, submitting=True, task_may_exist=exc.task_may_exist) from exc
-            raise
-        self._notify(on_status, prediction, None)
-        return prediction
-
-    def edit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        *,
-        sync: bool = False,
-        base64_output: bool = False,
-        webhook: str | None = None,
-        timeout: Timeout = DEFAULT,
-        on_status: StatusCallback | None = None,
-        **params: Any,
-    ) -> Prediction:
-        """Submit, then wait: return the completed prediction or raise.
-
-        ``timeout`` (default 600 s, None for no limit) is one overall deadline for the upload,
-        the submit and every poll. ``params`` are the Step1X-Edit fields: negative_prompt,
-        seed, guidance_scale, num_inference_steps.
-        """
-        deadline = self._deadline(timeout, submitting=True)
-        started = _monotonic()
-        prediction = self._submit(prompt, image, params, sync, base64_output, webhook, deadline, on_status)
-        if prediction.done:
-            return self._finish(prediction)
-        return self._wait(prediction, deadline, started, on_status, learn=not sync)
-
-    def wait(
-        self,
-        prediction: str | Prediction,
-        *,
-        timeout: Timeout = DEFAULT,
-        on_status: StatusCallback | None = None,
-    ) -> Prediction:
-        """Poll until the prediction ends; return it if completed, else raise PredictionFailedError."""
-        deadline = self._deadline(timeout)
-        if isinstance(prediction, Prediction) and prediction.done:
-            return self._finish(prediction)
-        return self._wait(prediction, deadline, _monotonic(), on_status, learn=False)
-
-    @_names_prediction_on_interrupt
-    def _wait(
-        self,
-        prediction: str | Prediction,
-        deadline: float | None,
-        started: float,
-        on_status: StatusCallback | None,
-        *,
-        learn: bool,
-    ) -> Prediction:
-        from . import _api
-
-        poller = _Poller(self, prediction, deadline, started, on_status, learn)
-        while True:
-            _sleep(poller.delay())
-            try:
-                with _scope(deadline):
-                    current = _api.get(self._api(), poller.id)
-            except APIError as exc:
-                raise poller.failed(exc) from exc
-            if (final := poller.seen(current)) is not None:
-                return final
-
-    def batch(self, items: Iterable[Mapping[str, Any]], **options: Unpack[BatchOptions]) -> Batch:
-        """Edit many images; iterate to get each item's BatchResult as it finishes (``.summary`` after).
-
-        ``items``: mappings of edit parameters (``image`` path, URL or bytes, ``prompt``, ``seed``...),
-        all validated before anything is sent (InvalidRowsError names each bad row). Options:
-        ``concurrency=16``, ``output_dir=None`` (outputs saved there atomically, named from the item
-        key), ``journal=None`` (SQLite file; default inside output_dir; resuming = running again),
-        ``rate=None`` (submits per second), ``timeout=600`` (per item's wait), ``retry_failed``,
-        ``resubmit_unknown``, ``skip_invalid``. See README "Batch".
-        """
-        from ._batch import Batch
-
-        return Batch(self, items, options)
-
-    def download(
-        self,
-        prediction: Prediction,
-        directory: str | os.PathLike[str],
-        *,
-        timeout: Timeout = DEFAULT,
-        max_bytes: int = MAX_DOWNLOAD_BYTES,
-        overwrite: bool = False,
-    ) -> list[Path]:
-        """Save every output into ``directory`` as ``{id}-{index}.{ext}``; return the paths.
-
-        URLs are fetched without the API key, streamed to a temporary file in the folder and
-        renamed once complete and checked (an image by content type and magic bytes, at most
-        ``max_bytes`` each). An existing file raises OutputExistsError unless ``overwrite``.
-        """
-        max_bytes = self._download_args(prediction, max_bytes)
-        deadline = self._deadline(timeout)
-        folder = _output_folder(directory)
-        paths = []
-        for index, output in enumerate(prediction.outputs):
-            sink = _Output(prediction, index, folder, max_bytes, deadline)
-            try:
-                if output.startswith(("http://", "https://")):
-                    self._fetch(sink, output)
-                else:
-                    _decode_base64_output(output, sink)
-                paths.append(sink.commit(overwrite))
-            finally:
-                sink.discard()
-        return paths
-
-    def _fetch(self, sink: _Output, url: str) -> None:
-        if self._downloader is None:
-            # A separate client with no default headers: output hosts never see the API key.
-            self._downloader = httpx.Client(
-                timeout=self.timeout,
-                follow_redirects=True,
-                transport=RetryTransport(
-                    self._inner_transport, self.retry_policy, sleep=lambda s: _sleep(s), buffer=False
-                ),
-            )
-        prediction, index = sink.prediction, sink.index
-        try:
-            with _scope(sink.deadline), self._downloader.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    text = b"".join(_limited(response.iter_raw(), 2000)).decode("utf-8", "replace")
-                    raise _download_failed(prediction, index, response, text)
-                sink.check_type(response.headers.get("content-type"), response.headers.get("content-length"))
-                for chunk in response.iter_bytes():
-                    sink.write(chunk)
-        except httpx.TransportError as exc:
-            if self._expired(sink.deadline):
-                raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
-            raise _fetch_failed(prediction, index, exc) from exc
-
-
-def _limited(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
-    size = 0
-    for chunk in chunks:
-        yield chunk[: limit - size]
-        size += len(chunk)
-        if size >= limit:
-            return
-
-
-class AsyncStep1XEdit(_Base):
-    """Asynchronous client with the same surface as Step1XEdit. Use ``async with``, or aclose()."""
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        poll: PollPolicy | None = None,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise InvalidParameterError("http_client", http_client, "an httpx.AsyncClient (Step1XEdit takes a Client)")
-        super().__init__(
-            api_key, base_url, timeout, max_retries, poll, retry, http_client.base_url if http_client else None
-        )
-        if http_client is not None and transport is not None:
-            raise InvalidParameterError("transport", transport, "not together with http_client (its transport is used)")
-        if http_client is not None:
-            transport = AsyncClientTransport(http_client, merge_headers=True)
-            self._inner_transport: httpx.AsyncBaseTransport | None = AsyncClientTransport(
-                http_client, merge_headers=False
-            )
-        else:
-            self._inner_transport = transport
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=self.timeout,
-            headers=self._headers(),
-            auth=_KeyAuth(self._auth_headers),
-            follow_redirects=False,
-            transport=AsyncRetryTransport(transport, self.retry_policy, sleep=lambda s: _async_sleep(s)),
-            event_hooks={"response": [async_remember_response]},
-        )
-        self._gen: GeneratedClient | None = None
-        self._downloader: httpx.AsyncClient | None = None
-
-    def _api(self) -> GeneratedClient:
-        if self._gen is None:
-            from . import _api
-
-            self._gen = _api.wrap_async(self._http)
-        return self._gen
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-        if self._downloader is not None:
-            await self._downloader.aclose()
-
-    async def __aenter__(self) -> AsyncStep1XEdit:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def upload(self, file: FileInput, *, filename: str | None = None, timeout: Timeout = DEFAULT) -> str:
-        """Upload a file (path, bytes or binary file object); return its download URL."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
-        from . import _api
-
-        pending = _read_upload(file, filename)
-        try:
-            with _scope(deadline):
-                return await _api.upload_async(self._api(), pending.filename, pending.content, pending.content_type)
-        except APIError as exc:
-            raise self._timed_out(exc, deadline, "the upload") from exc
-
-    async def get(self, prediction_id: str, *, timeout: Timeout = DEFAULT) -> Prediction:
-        """The prediction's current state (one request)."""
-        deadline = self._deadline(timeout)  # first: the one-time import below counts against it
-        from . import _api
-
-        pid = _check_id(prediction_id)
-        try:
-            with _scope(deadline):
-                return await _api.get_async(self._api(), pid)
-        except APIError as exc:
-            raise self._timed_out(exc, deadline, f"get({pid!r})") from exc
-
-    async def submit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        *,
-        sync: bool = False,
-        base64_output: bool = False,
-        webhook: str | None = None,
-        timeout: Timeout = DEFAULT,
-        **params: Any,
-    ) -> Prediction:
-        """Create a prediction and return it as created (does not wait)."""
-        deadline = self._deadline(timeout, submitting=True)
-        return await self._submit(prompt, image, params, sync, base64_output, webhook, deadline, None)
-
-    async def _submit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        params: dict[str, Any],
-        sync: bool,
-        base64_output: bool,
-        webhook: str | None,
-        deadline: float | None,
-        on_status: StatusCallback | None,
-    ) -> Prediction:
-        from . import _api
-
-        body, pending = self._prepare(prompt, image, params, sync=sync, base64_output=base64_output, webhook=webhook)
-        if pending is not None:
-            try:
-                with _scope(deadline):
-                    body["image"] = await _api.upload_async(
-                        self._api(), pending.filename, pending.content, pending.content_type
-                    )
-            except APIError as exc:
-                raise self._timed_out(exc, deadline, "the upload of the image (nothing was submitted)") from exc
-        self._budget_check(deadline)
-        try:
-            with _scope(deadline, SYNC_READ_TIMEOUT if sync else None):
-                prediction = await _api.submit_async(self._api(), body, webhook)
-        except APIConnectionError as exc:
-            if self._expired(deadline):
-                raise self._deadline_error(None, submitting=True, task_may_exist=exc.task_may_exist) from exc
-            raise
-        self._notify(on_status, prediction, None)
-        return prediction
-
-    async def edit(
-        self,
-        prompt: str,
-        image: ImageInput,
-        *,
-        sync: bool = False,
-        base64_output: bool = False,
-        webhook: str | None = None,
-        timeout: Timeout = DEFAULT,
-        on_status: StatusCallback | None = None,
-        **params: Any,
-    ) -> Prediction:
-        """Submit, then wait: return the completed prediction or raise (see Step1XEdit.edit)."""
-        deadline = self._deadline(timeout, submitting=True)
-        started = _monotonic()
-        prediction = await self._submit(prompt, image, params, sync, base64_output, webhook, deadline, on_status)
-        if prediction.done:
-            return self._finish(prediction)
-        return await self._wait(prediction, deadline, started, on_status, learn=not sync)
-
-    async def wait(
-        self,
-        prediction: str | Prediction,
-        *,
-        timeout: Timeout = DEFAULT,
-        on_status: StatusCallback | None = None,
-    ) -> Prediction:
-        """Poll until the prediction ends; return it if completed, else raise PredictionFailedError."""
-        deadline = self._deadline(timeout)
-        if isinstance(prediction, Prediction) and prediction.done:
-            return self._finish(prediction)
-        return await self._wait(prediction, deadline, _monotonic(), on_status, learn=False)
-
-    @_names_prediction_on_cancel
-    async def _wait(
-        self,
-        prediction: str | Prediction,
-        deadline: float | None,
-        started: float,
-        on_status: StatusCallback | None,
-        *,
-        learn: bool,
-    ) -> Prediction:
-        from . import _api
-
-        poller = _Poller(self, prediction, deadline, started, on_status, learn)
-        while True:
-            await _async_sleep(poller.delay())
-            try:
-                with _scope(deadline):
-                    current = await _api.get_async(self._api(), poller.id)
-            except APIError as exc:
-                raise poller.failed(exc) from exc
-            if (final := poller.seen(current)) is not None:
-                return final
-
-    def batch(self, items: Iterable[Mapping[str, Any]], **options: Unpack[BatchOptions]) -> AsyncBatch:
-        """``async for result in client.batch(items, ...)``: the same engine and options as Step1XEdit.batch."""
-        from ._batch import AsyncBatch
-
-        return AsyncBatch(self, items, options)
-
-    async def download(
-        self,
-        prediction: Prediction,
-        directory: str | os.PathLike[str],
-        *,
-        timeout: Timeout = DEFAULT,
-        max_bytes: int = MAX_DOWNLOAD_BYTES,
-        overwrite: bool = False,
-    ) -> list[Path]:
-        """Save every output into ``directory``; see Step1XEdit.download."""
-        max_bytes = self._download_args(prediction, max_bytes)
-        deadline = self._deadline(timeout)
-        folder = _output_folder(directory)
-        paths = []
-        for index, output in enumerate(prediction.outputs):
-            sink = _Output(prediction, index, folder, max_bytes, deadline)
-            try:
-                if output.startswith(("http://", "https://")):
-                    await self._fetch(sink, output)
-                else:
-                    _decode_base64_output(output, sink)
-                paths.append(sink.commit(overwrite))
-            finally:
-                sink.discard()
-        return paths
-
-    async def _fetch(self, sink: _Output, url: str) -> None:
-        import asyncio
-
-        if self._downloader is None:
-            self._downloader = httpx.AsyncClient(
-                timeout=self.timeout,
-                follow_redirects=True,
-                transport=AsyncRetryTransport(
-                    self._inner_transport, self.retry_policy, sleep=lambda s: _async_sleep(s), buffer=False
-                ),
-            )
-        prediction, index = sink.prediction, sink.index
-        try:
-            async with asyncio.timeout(_remaining(sink.deadline)):
-                with _scope(sink.deadline):
-                    async with self._downloader.stream("GET", url) as response:
-                        if response.status_code >= 400:
-                            text = (await response.aread())[:2000].decode("utf-8", "replace")
-                            raise _download_failed(prediction, index, response, text)
-                        sink.check_type(response.headers.get("content-type"), response.headers.get("content-length"))
-                        async for chunk in response.aiter_bytes():
-                            sink.write(chunk)
-        except TimeoutError as exc:
-            if isinstance(exc, Step1XEditError):
-                raise
-            raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
-        except httpx.TransportError as exc:
-            if self._expired(sink.deadline):
-                raise self._deadline_error(prediction.id, what=f"the download of output {index}") from exc
-            raise _fetch_failed(prediction, index, exc) from exc
+# The clients: AsyncStep1XEdit is written by hand, Step1XEdit generated from it (scripts/regenerate).
+from ._async_client import AsyncStep1XEdit  # noqa: E402
+from ._sync_client import Step1XEdit  # noqa: E402

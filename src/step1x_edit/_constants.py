@@ -6,6 +6,7 @@ ENV_API_KEY = "WAVESPEED_API_KEY"
 ENV_BASE_URL = "WAVESPEED_BASE_URL"
 ENV_WEBHOOK_SECRET = "WAVESPEED_WEBHOOK_SECRET"
 CLIENT_NAME = "step1x-edit"
+CLIENT_VERSION = "0.1.0"  # = pyproject.toml's version (tests/test_packaging.py checks)
 
 # Per-request timeouts (seconds). The overall deadline of edit()/wait() clips all of them.
 CONNECT_TIMEOUT = 10.0

@@ -1,4 +1,4 @@
-"""Retry policy as small pure functions, plus the per-call scope (deadline, timeout override).
+"""Retry policy as small pure functions (the call's deadline lives in _deadline).
 
 What is retried, and why:
 
@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -31,12 +31,15 @@ from ._constants import (
     MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
 )
+from ._deadline import monotonic
 
 __all__ = [
-    "CallScope",
+    "NEVER_SENT",
+    "UNSENDABLE",
     "RetryPolicy",
     "connect_retries",
     "describe_attempts",
+    "is_loopback",
     "parse_retry_after",
     "retry_delay",
     "should_retry",
@@ -44,10 +47,10 @@ __all__ = [
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Failures that happen before any byte of the request is sent.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Requests that cannot be sent as they are (a header value h11 refuses, an unsupported scheme):
 # nothing reached the server, and trying again would fail the same way.
-_UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -63,55 +66,18 @@ class RetryPolicy:
     """Retries when the connection could not be opened (never more than ``max_retries``)."""
 
 
-# The one clock for deadlines and polling; tests replace it with a fake.
-_clock: Callable[[], float] = time.monotonic
-
-
-def monotonic() -> float:
-    return _clock()
-
-
-@dataclass(frozen=True, slots=True)
-class CallScope:
-    """Limits for every request made during one client call (set through a ContextVar)."""
-
-    deadline: float | None = None
-    """time.monotonic() value after which nothing more may be sent or waited for."""
-    read_timeout: float | None = None
-    """Overrides the client's read timeout (sync mode holds the submit open for long)."""
-
-    def remaining(self) -> float | None:
-        return None if self.deadline is None else self.deadline - monotonic()
-
-
-current_scope: ContextVar[CallScope] = ContextVar("step1x_edit_call_scope", default=CallScope())  # noqa: B039 (frozen)
-# The last response of the current call, kept so a body the generated parser rejects can
-# still be shown (set by the client's httpx response hook; read by _api).
-last_response: ContextVar[httpx.Response | None] = ContextVar("step1x_edit_last_response", default=None)
-
-
 # Set by the batch engine around its submits: a 429 is then handed straight back to it (it honours
 # Retry-After for all its submits and lowers its concurrency) instead of being retried here.
 rate_limits_to_caller: ContextVar[bool] = ContextVar("step1x_edit_rate_limits_to_caller", default=False)
-
-
-def remember_response(response: httpx.Response) -> None:
-    """httpx response hook (sync)."""
-    last_response.set(response)
-
-
-async def async_remember_response(response: httpx.Response) -> None:
-    """httpx response hook (async)."""
-    last_response.set(response)
 
 
 def should_retry(method: str, *, status: int | None = None, error: Exception | None = None) -> tuple[bool, str]:
     """Decide whether one failed attempt may be repeated; return the decision and its reason."""
     safe = method.upper() in _SAFE_METHODS
     if error is not None:
-        if isinstance(error, _UNSENDABLE):
+        if isinstance(error, UNSENDABLE):
             return False, f"{type(error).__name__}: the request cannot be sent as it is; not retried"
-        if isinstance(error, _NEVER_SENT):
+        if isinstance(error, NEVER_SENT):
             return True, f"{type(error).__name__}: the request was never sent"
         if safe and isinstance(error, httpx.TransportError):
             return True, f"{type(error).__name__} on a safe {method} request"
@@ -138,7 +104,8 @@ def _refused(error: BaseException) -> bool:
     return "refused" in str(error).lower()
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (IPv6 with or without brackets)."""
     import ipaddress
 
     if host == "localhost":
@@ -158,7 +125,7 @@ def connect_retries(policy: RetryPolicy, host: str, error: BaseException) -> int
     """
     if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         return None
-    if isinstance(error, httpx.ConnectError) and _is_loopback(host) and _refused(error):
+    if isinstance(error, httpx.ConnectError) and is_loopback(host) and _refused(error):
         return 0
     return min(policy.max_retries, policy.max_connect_retries)
 

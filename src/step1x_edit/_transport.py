@@ -22,13 +22,15 @@ import ssl
 import time
 import typing
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 
 import httpcore
 import httpx
 
 from ._constants import MAX_RESPONSE_BYTES
+from ._deadline import current_scope, monotonic
 from ._exceptions import ContractViolationError
-from ._retry import RetryPolicy, connect_retries, current_scope, monotonic, note_attempts, retry_delay, should_retry
+from ._retry import RetryPolicy, connect_retries, note_attempts, retry_delay, should_retry
 
 __all__ = [
     "AsyncClientTransport",
@@ -53,7 +55,7 @@ _MIN_TIMEOUT = 0.001
 
 def clip(timeout: float | None) -> float | None:
     """``timeout`` limited to the time left before the current call's deadline (at least 1 ms)."""
-    remaining = current_scope.get().remaining()
+    remaining = current_scope().remaining()
     if remaining is None:
         return timeout
     left = max(remaining, _MIN_TIMEOUT)
@@ -134,7 +136,7 @@ def _too_large(limit: int) -> ContractViolationError:
 
 
 def _expired() -> bool:
-    remaining = current_scope.get().remaining()
+    remaining = current_scope().remaining()
     return remaining is not None and remaining <= 0
 
 
@@ -148,39 +150,48 @@ def _buffered(response: httpx.Response, request: httpx.Request, content: bytes) 
     )
 
 
+class _Body:
+    """A body read chunk by chunk: the size cap and the deadline are checked after each chunk."""
+
+    def __init__(self, request: httpx.Request, limit: int) -> None:
+        self.request, self.limit = request, limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise _too_large(self.limit)
+        self.chunks.append(chunk)
+        if _expired():
+            raise _deadline_passed(self.request)
+
+    def buffered(self, response: httpx.Response) -> httpx.Response:
+        return _buffered(response, self.request, b"".join(self.chunks))
+
+
 def read_body(response: httpx.Response, request: httpx.Request, limit: int = MAX_RESPONSE_BYTES) -> httpx.Response:
     """Read the raw body chunk by chunk (deadline and size checked between chunks); return it buffered."""
-    chunks: list[bytes] = []
-    size = 0
+    body = _Body(request, limit)
     try:
         for chunk in response.stream:  # type: ignore[union-attr]
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            chunks.append(chunk)
-            if _expired():
-                raise _deadline_passed(request)
+            body.add(chunk)
     finally:
         response.close()
-    return _buffered(response, request, b"".join(chunks))
+    return body.buffered(response)
 
 
 async def aread_body(
     response: httpx.Response, request: httpx.Request, limit: int = MAX_RESPONSE_BYTES
 ) -> httpx.Response:
-    chunks: list[bytes] = []
-    size = 0
+    """The async read_body."""
+    body = _Body(request, limit)
     try:
         async for chunk in response.stream:  # type: ignore[union-attr]
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            chunks.append(chunk)
-            if _expired():
-                raise _deadline_passed(request)
+            body.add(chunk)
     finally:
         await response.aclose()
-    return _buffered(response, request, b"".join(chunks))
+    return body.buffered(response)
 
 
 class ClientTransport(httpx.BaseTransport):
@@ -219,9 +230,24 @@ class AsyncClientTransport(httpx.AsyncBaseTransport):
         """The caller's client is theirs to close."""
 
 
+# The last response of the current call, kept so a body the generated parser rejects can
+# still be shown (set by the client's httpx response hook; read by _api, the adapter that parses it).
+last_response: ContextVar[httpx.Response | None] = ContextVar("step1x_edit_last_response", default=None)
+
+
+def remember_response(response: httpx.Response) -> None:
+    """httpx response hook (sync)."""
+    last_response.set(response)
+
+
+async def async_remember_response(response: httpx.Response) -> None:
+    """httpx response hook (async)."""
+    last_response.set(response)
+
+
 def _apply_scope(request: httpx.Request) -> float | None:
     """Clip this attempt's timeouts to the call's deadline; return the seconds left (or None)."""
-    scope = current_scope.get()
+    scope = current_scope()
     timeouts = dict(request.extensions.get("timeout") or {})
     if scope.read_timeout is not None:
         timeouts["read"] = scope.read_timeout
@@ -253,7 +279,7 @@ def _decide(
         log.debug("not retrying %s %s: %s", request.method, request.url.path, reason)
         return None
     delay = retry_delay(attempt, policy, response.headers if response is not None else None)
-    remaining = current_scope.get().remaining()
+    remaining = current_scope().remaining()
     if remaining is not None and delay >= remaining:
         log.debug("not retrying %s %s: %s, but the deadline is near", request.method, request.url.path, reason)
         return None
@@ -267,6 +293,41 @@ def _decide(
         reason,
     )
     return delay
+
+
+class _RetryPlan:
+    """The retry decisions of one request, without I/O (both transports drive it).
+
+    ``decide(outcome)`` takes an attempt's response or transport error and returns the seconds
+    to sleep before the next attempt, or None when this outcome is final: then ``final()``
+    returns the response or raises the error (its attempts noted for the message).
+    """
+
+    def __init__(self, request: httpx.Request, policy: RetryPolicy) -> None:
+        self.request, self.policy = request, policy
+        self.attempt, self.started = 0, monotonic()
+        self.outcome: httpx.Response | httpx.TransportError | None = None
+
+    def decide(self, outcome: httpx.Response | httpx.TransportError) -> float | None:
+        self.outcome = outcome
+        if isinstance(outcome, httpx.TransportError):
+            delay = _decide(self.request, self.attempt, self.policy, error=outcome)
+        else:
+            delay = _decide(self.request, self.attempt, self.policy, response=outcome)
+        self.attempt += 1
+        return delay
+
+    def discard(self) -> httpx.Response:
+        """The retried attempt's response, to close (a transport error left nothing open)."""
+        outcome = self.outcome
+        return outcome if isinstance(outcome, httpx.Response) else httpx.Response(0)
+
+    def final(self) -> httpx.Response:
+        if isinstance(self.outcome, httpx.TransportError):
+            note_attempts(self.request, self.attempt, self.started)
+            raise self.outcome
+        assert self.outcome is not None
+        return self.outcome
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -288,29 +349,23 @@ class RetryTransport(httpx.BaseTransport):
         self._sleep = sleep
         self._buffer = buffer
 
+    def _try(self, request: httpx.Request) -> httpx.Response | httpx.TransportError:
+        _apply_scope(request)
+        try:
+            response = self._inner.handle_request(request)
+            # Read the body here (unless streaming a download), so a connection lost
+            # mid-body is retried like any other transport error, and the deadline and
+            # size cap are checked between chunks.
+            return read_body(response, request) if self._buffer else response
+        except httpx.TransportError as exc:
+            return exc
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempt, started = 0, monotonic()
-        while True:
-            _apply_scope(request)
-            try:
-                response = self._inner.handle_request(request)
-                # Read the body here (unless streaming a download), so a connection lost
-                # mid-body is retried like any other transport error, and the deadline and
-                # size cap are checked between chunks.
-                if self._buffer:
-                    response = read_body(response, request)
-            except httpx.TransportError as exc:
-                delay = _decide(request, attempt, self._policy, error=exc)
-                if delay is None:
-                    note_attempts(request, attempt + 1, started)
-                    raise
-            else:
-                delay = _decide(request, attempt, self._policy, response=response)
-                if delay is None:
-                    return response
-                response.close()
+        plan = _RetryPlan(request, self._policy)
+        while (delay := plan.decide(self._try(request))) is not None:
+            plan.discard().close()
             self._sleep(delay)
-            attempt += 1
+        return plan.final()
 
     def close(self) -> None:
         self._inner.close()
@@ -346,24 +401,19 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         except TimeoutError:
             raise _deadline_passed(request) from None
 
+    async def _try(self, request: httpx.Request) -> httpx.Response | httpx.TransportError:
+        remaining = _apply_scope(request)
+        try:
+            return await self._attempt(request, remaining)
+        except httpx.TransportError as exc:
+            return exc
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        attempt, started = 0, monotonic()
-        while True:
-            remaining = _apply_scope(request)
-            try:
-                response = await self._attempt(request, remaining)
-            except httpx.TransportError as exc:
-                delay = _decide(request, attempt, self._policy, error=exc)
-                if delay is None:
-                    note_attempts(request, attempt + 1, started)
-                    raise
-            else:
-                delay = _decide(request, attempt, self._policy, response=response)
-                if delay is None:
-                    return response
-                await response.aclose()
+        plan = _RetryPlan(request, self._policy)
+        while (delay := plan.decide(await self._try(request))) is not None:
+            await plan.discard().aclose()
             await self._sleep(delay)
-            attempt += 1
+        return plan.final()
 
     async def aclose(self) -> None:
         await self._inner.aclose()

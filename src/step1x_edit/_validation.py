@@ -8,25 +8,23 @@ NaN and infinities (JSON cannot carry them), and bools where numbers belong.
 
 from __future__ import annotations
 
+import inspect
 import math
-import re
-from collections.abc import Mapping
-from functools import cache
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
 
 from ._exceptions import InvalidParameterError
+from ._params import EDIT_PARAM_HELP, EDIT_PARAM_TYPES
+from ._patterns import ecma_pattern
 from ._spec_data import EDIT_REQUEST_SCHEMA
 
-__all__ = ["ALLOWED_FIELDS", "validate_edit_params", "validate_field"]
+__all__ = ["ALLOWED_FIELDS", "edit_params_signature", "validate_edit_params", "validate_field"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _PROPERTIES: Mapping[str, Mapping[str, Any]] = EDIT_REQUEST_SCHEMA["properties"]
 _REQUIRED: tuple[str, ...] = tuple(EDIT_REQUEST_SCHEMA["required"])
 ALLOWED_FIELDS: frozenset[str] = frozenset(_PROPERTIES)
-
-
-@cache
-def _pattern(source: str) -> re.Pattern[str]:
-    return re.compile(source)
 
 
 def _range_text(rule: Mapping[str, Any], kind: str) -> str:
@@ -50,8 +48,12 @@ def validate_field(name: str, value: Any) -> Any:
     """Return ``value`` as it will be sent, or raise InvalidParameterError naming what is allowed."""
     rule = _PROPERTIES.get(name)
     if rule is None:
+        import difflib  # only on this error path
+
         allowed = ", ".join(sorted(ALLOWED_FIELDS))
-        raise InvalidParameterError(name, value, f"unknown parameter; Step1X-Edit accepts: {allowed}")
+        close = difflib.get_close_matches(name, sorted(ALLOWED_FIELDS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise InvalidParameterError(name, value, f"{hint}unknown parameter; Step1X-Edit accepts: {allowed}")
     kind = rule["type"]
     if kind == "string":
         if not isinstance(value, str):
@@ -67,7 +69,7 @@ def validate_field(name: str, value: Any) -> Any:
         if len(value) < rule.get("minLength", 0):
             raise InvalidParameterError(name, value, "a non-empty string")
         pattern = rule.get("pattern")
-        if pattern is not None and _pattern(pattern).search(value) is None:
+        if pattern is not None and ecma_pattern(pattern).search(value) is None:
             raise InvalidParameterError(name, value, f"a string matching {pattern}")
         return value
     if kind == "boolean":
@@ -104,3 +106,35 @@ def validate_edit_params(params: Mapping[str, Any]) -> dict[str, Any]:
         if name not in body:
             raise InvalidParameterError(name, None, "required")
     return body
+
+
+def _rule_text(name: str) -> str:
+    rule = _PROPERTIES[name]
+    kind = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false"}
+    text = _range_text(rule, kind.get(rule["type"], rule["type"]))
+    return text + (f"; server default {rule['default']}" if "default" in rule else "; not sent unless given")
+
+
+def edit_params_signature(method: _F) -> _F:
+    """Show each EditParams field in ``inspect.signature``/``help()`` of ``method`` (range included).
+
+    The static type stays ``**params: Unpack[EditParams]`` (what mypy checks); this rewrites only
+    the run-time signature (``**params`` becomes one keyword per spec field, default None = not
+    sent) and appends each field's help text, both taken from the generated ``_params``.
+    """
+    signature = inspect.signature(method)
+    fields = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[EDIT_PARAM_TYPES[name], _rule_text(name)],
+        )
+        for name in EDIT_PARAM_HELP
+    ]
+    kept = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    method.__signature__ = signature.replace(parameters=[*kept, *fields])  # type: ignore[attr-defined]
+    lines = [f"    {name}: {text}" for name, text in EDIT_PARAM_HELP.items()]
+    doc = inspect.cleandoc(method.__doc__ or "")
+    method.__doc__ = doc + "\n\nStep1X-Edit parameters (``**params``, from the spec):\n\n" + "\n".join(lines) + "\n"
+    return method

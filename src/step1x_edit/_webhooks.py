@@ -25,6 +25,9 @@ __all__ = ["sign_webhook", "verify_webhook"]
 
 _PREFIX: str = WEBHOOK_SIGNATURE["signature-prefix"]
 _SECRET_PREFIX: str = WEBHOOK_SIGNATURE["secret-prefix"]
+# The spec's signed content, e.g. "{webhook-id}.{webhook-timestamp}.{body}", split around the raw body.
+_SIGNED_HEAD, _, _tail = str(WEBHOOK_SIGNATURE["signed-content"]).partition("{body}")
+_SIGNED_TAIL = _tail.encode("utf-8")
 DEFAULT_TOLERANCE: float = float(WEBHOOK_SIGNATURE["timestamp-tolerance-seconds"])
 
 
@@ -35,7 +38,8 @@ def _key(secret: str) -> bytes:
 def sign_webhook(webhook_id: str, timestamp: int | str, body: bytes | str, secret: str) -> str:
     """The ``webhook-signature`` header value WaveSpeed would send for this delivery."""
     raw = body.encode("utf-8") if isinstance(body, str) else body
-    content = f"{webhook_id}.{timestamp}.".encode() + raw
+    head = _SIGNED_HEAD.format(**{"webhook-id": webhook_id, "webhook-timestamp": timestamp})
+    content = head.encode("utf-8") + raw + _SIGNED_TAIL
     return _PREFIX + hmac.new(_key(secret), content, hashlib.sha256).hexdigest()
 
 

@@ -27,12 +27,14 @@ models are imported only inside the commands that need them.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import math
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
@@ -47,6 +49,7 @@ except ImportError as _exc:  # depends on the installed extras (tested by hiding
     raise SystemExit(1) from _exc
 
 from step1x_edit import __version__
+from step1x_edit._params import EDIT_PARAM_HELP, EDIT_PARAM_TYPES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -138,10 +141,8 @@ OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="Directory for 
 NoDownload = Annotated[bool, typer.Option("--no-download", help="Print output URLs instead of downloading them.")]
 Image = Annotated[str, typer.Option("--image", "-i", help="Local file (uploaded first) or http(s)/data: URL.")]
 Prompt = Annotated[str, typer.Option("--prompt", "-p", help="The edit instruction.")]
-Seed = Annotated[int | None, typer.Option(help="Seed for a reproducible edit (-1 = random).")]
-GuidanceScale = Annotated[float | None, typer.Option(help="How closely to follow the prompt.")]
-Steps = Annotated[int | None, typer.Option("--steps", help="Number of inference steps.")]
-NegativePrompt = Annotated[str | None, typer.Option(help="What the edit should avoid.")]
+# Extra spellings of the spec-derived options (the option itself is named after the API's field).
+_OPTION_ALIASES: dict[str, tuple[str, ...]] = {"num_inference_steps": ("--steps",)}
 Webhook = Annotated[
     str | None,
     typer.Option(help="URL the API POSTs the finished prediction to (verify it with verify-webhook)."),
@@ -436,6 +437,42 @@ def _send(
     return p
 
 
+def _edit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` one option per spec field of EditParams (from the generated ``_params``).
+
+    Each option is named after the API's field (``--num-inference-steps``), its help is the
+    spec's description with range and default; the values reach ``command`` as ``edit_params``
+    (options not given are left out, so nothing unasked is sent). The client validates them.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    options = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                EDIT_PARAM_TYPES[name] | None,
+                typer.Option("--" + name.replace("_", "-"), *_OPTION_ALIASES.get(name, ()), help=text),
+            ],
+        )
+        for name, text in EDIT_PARAM_HELP.items()
+    ]
+    kept = [p for p in signature.parameters.values() if p.name != "edit_params"]
+    position = next(i for i, p in enumerate(kept) if p.name == "prompt") + 1
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        given = {name: kwargs.pop(name) for name in EDIT_PARAM_HELP if name in kwargs}
+        command(*args, edit_params={k: v for k, v in given.items() if v is not None}, **kwargs)
+
+    parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in kept]
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*parameters[:position], *options, *parameters[position:]]
+    )
+    del wrapper.__wrapped__  # typer must read the signature above, not the command's
+    return wrapper
+
+
 # -- commands ------------------------------------------------------------------------------------
 def _version(value: bool) -> None:
     if value:
@@ -454,14 +491,12 @@ def _main(
 
 
 @app.command()
+@_edit_options
 def edit(
     ctx: typer.Context,
     image: Image,
     prompt: Prompt,
-    seed: Seed = None,
-    guidance_scale: GuidanceScale = None,
-    steps: Steps = None,
-    negative_prompt: NegativePrompt = None,
+    edit_params: dict[str, Any],
     output_dir: OutDir = Path(),
     timeout: Timeout = 600.0,
     sync: Annotated[bool, typer.Option("--sync", help="Ask the server to hold the request until done.")] = False,
@@ -491,10 +526,7 @@ def edit(
                 image,
                 prompt,
                 timeout,
-                seed=seed,
-                guidance_scale=guidance_scale,
-                num_inference_steps=steps,
-                negative_prompt=negative_prompt,
+                **edit_params,
                 sync=sync or None,
                 webhook=webhook,
                 base64_output=base64_output or None,
@@ -513,13 +545,11 @@ def edit(
 
 
 @app.command()
+@_edit_options
 def submit(
     image: Image,
     prompt: Prompt,
-    seed: Seed = None,
-    guidance_scale: GuidanceScale = None,
-    steps: Steps = None,
-    negative_prompt: NegativePrompt = None,
+    edit_params: dict[str, Any],
     webhook: Webhook = None,
     base64_output: Base64Output = False,
     timeout: RequestTimeout = 120.0,
@@ -543,10 +573,7 @@ def submit(
                 image,
                 prompt,
                 timeout,
-                seed=seed,
-                guidance_scale=guidance_scale,
-                num_inference_steps=steps,
-                negative_prompt=negative_prompt,
+                **edit_params,
                 webhook=webhook,
                 base64_output=base64_output or None,
             )
@@ -623,16 +650,14 @@ def upload(
 
 
 @app.command()
+@_edit_options
 def batch(
     manifest: Annotated[
         Path, typer.Argument(help="A CSV or JSONL file of rows (image, prompt, seed, ...), or a folder of images.")
     ],
     output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Folder for the outputs (and the journal).")],
     prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="Prompt for rows without one.")] = None,
-    seed: Seed = None,
-    guidance_scale: GuidanceScale = None,
-    steps: Steps = None,
-    negative_prompt: NegativePrompt = None,
+    edit_params: dict[str, Any] | None = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Items in flight at most.")] = 16,
     rate: Annotated[float | None, typer.Option(min=0.001, help="Submits per second at most.")] = None,
     journal: Annotated[
@@ -666,13 +691,7 @@ def batch(
         from step1x_edit._journal import JournalError, JournalLockedError
         from step1x_edit._manifest import load_manifest
 
-        defaults = {
-            "prompt": prompt,
-            "seed": seed,
-            "guidance_scale": guidance_scale,
-            "num_inference_steps": steps,
-            "negative_prompt": negative_prompt,
-        }
+        defaults = {"prompt": prompt, **(edit_params or {})}  # the other edit options apply to every row
         rows = load_manifest(manifest, defaults)
         options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
         client = AsyncStep1XEdit(api_key=api_key, base_url=base_url, **options)
@@ -786,6 +805,18 @@ def _parse_headers(text: str) -> dict[str, str]:
     return headers
 
 
+def _list_faults(value: bool) -> None:
+    """Print the sandbox's fault registry (the same table as the README's) and exit."""
+    if not value:
+        return
+    try:
+        from step1x_edit.sandbox import fault_table
+    except ImportError:
+        _fail(Exit.UNEXPECTED, f"the sandbox needs its [sandbox] extra: {install_hint('sandbox')}")
+    _out(fault_table())
+    raise typer.Exit()
+
+
 @app.command()
 def sandbox(
     host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = "127.0.0.1",
@@ -802,9 +833,16 @@ def sandbox(
         typer.Option(
             "--fault",
             help="Scripted fault ROUTE:STATUS|ACTION[:key=value...], repeatable; e.g. submit:503, "
-            "result:429:retry_after=2:times=3, submit:drop_before, result:html, *:delay:delay=1.5.",
+            "result:429:retry_after=2:times=3, submit:drop_before, result:html, *:delay:delay=1.5. "
+            "--list-faults shows every ACTION and what it does; an unknown one lists them all.",
         ),
     ] = None,
+    _list_faults: Annotated[
+        bool,
+        typer.Option(
+            "--list-faults", callback=_list_faults, is_eager=True, help="Print the fault actions (a table) and exit."
+        ),
+    ] = False,
     strict_images: Annotated[
         bool, typer.Option(help="Fail tasks (1402) whose image URL is not a sandbox upload.")
     ] = False,

@@ -128,6 +128,8 @@ def test_wrong_key_is_exit_3(run: Run, fast: SandboxServer) -> None:
     "args",
     [
         ["edit", "--image", "https://example.com/a.png", "--prompt", "x", "--steps", "999"],
+        ["edit", "--image", "https://example.com/a.png", "--prompt", "x", "--num-inference-steps", "999"],
+        ["submit", "--image", "https://example.com/a.png", "--prompt", "x", "--guidance-scale", "21"],
         ["edit", "--image", "missing.png", "--prompt", "x"],
         ["upload", "missing.png"],
     ],
@@ -313,3 +315,20 @@ def test_verify_webhook(run: Run, tmp_path: Path) -> None:
     )
     assert tampered.returncode == 9
     one_error_line(tampered.stderr)
+
+
+@pytest.mark.parametrize("command", ["edit", "submit"])
+def test_edit_options_are_the_spec_fields_with_range_and_default(run: Run, command: str) -> None:
+    from step1x_edit._spec_data import EDIT_REQUEST_SCHEMA
+
+    result = run(command, "--help", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "--num-inference-steps, --steps" in text
+    for name in ("negative_prompt", "seed", "guidance_scale", "num_inference_steps"):
+        rule = EDIT_REQUEST_SCHEMA["properties"][name]
+        assert "--" + name.replace("_", "-") in text
+        if "minimum" in rule:
+            assert f"Range: {rule['minimum']} to {rule['maximum']} inclusive." in text
+        if "default" in rule:
+            assert f"Server default: {rule['default']}." in text

@@ -204,7 +204,7 @@ def test_fault(server: SandboxServer, scenario: Scenario) -> None:
     client = Step1XEdit(
         api_key=server.api_key,
         base_url=base_url,
-        timeout=httpx.Timeout(float(str(read_timeout)), connect=2.0),
+        request_timeout=httpx.Timeout(float(str(read_timeout)), connect=2.0),
         retry=RetryPolicy(max_retries=3, initial_delay=0.01, max_delay=0.05, max_retry_after=2.0),
         poll=PollPolicy(first=0.05, factor=1.25, step=0.02, max_interval=0.2, learn=False),
     )

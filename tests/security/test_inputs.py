@@ -128,7 +128,7 @@ def test_unreadable_or_missing_or_directory_image(api: FakeAPI, clock: FakeClock
 def test_oversized_image_is_refused_before_upload(
     api: FakeAPI, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from step1x_edit import _client as client_module
+    from step1x_edit import _files as client_module  # the upload size cap is read there
 
     monkeypatch.setattr(client_module, "MAX_UPLOAD_BYTES", 1000)
     big = tmp_path / "big.png"
@@ -154,13 +154,13 @@ def test_upload_of_nonsense_is_invalid_parameter(api: FakeAPI, clock: FakeClock,
 @pytest.mark.parametrize("cls", [Step1XEdit, AsyncStep1XEdit])
 def test_constructor_timeout_is_validated(cls: type[Any], timeout: Any) -> None:
     with pytest.raises(InvalidParameterError) as info:
-        cls(api_key=KEY, base_url=BASE, timeout=timeout)
-    assert info.value.field == "timeout"
+        cls(api_key=KEY, base_url=BASE, request_timeout=timeout)
+    assert info.value.field == "request_timeout"
 
 
 def test_httpx_timeout_with_bad_parts_is_refused() -> None:
     with pytest.raises(InvalidParameterError):
-        Step1XEdit(api_key=KEY, base_url=BASE, timeout=httpx.Timeout(5.0, read=-1.0))
+        Step1XEdit(api_key=KEY, base_url=BASE, request_timeout=httpx.Timeout(5.0, read=-1.0))
 
 
 @pytest.mark.parametrize("timeout", [-1, 0, math.nan, "5", True])

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from step1x_edit import Step1XEdit, _client, _retry
+from step1x_edit import Step1XEdit, _client, _deadline
 
 KEY = "test-key-0123456789abcdef"
 BASE = "https://api.test"
@@ -106,7 +106,7 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(_retry, "_clock", fake)
+    monkeypatch.setattr(_deadline, "_clock", fake)
     monkeypatch.setattr(_client, "_sleep", fake.sleep)
     monkeypatch.setattr(_client, "_async_sleep", fake.async_sleep)
     return fake

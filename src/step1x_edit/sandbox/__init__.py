@@ -21,6 +21,8 @@ of the URL (or a failed task with code 1402 when ``SandboxConfig.strict_images``
 changed API instead, one of the catalogue in ``DRIFTS``, to exercise the live drift check.
 """
 
+from step1x_edit._webhooks import sign_webhook
+
 from ._app import (
     PUT_PATH,
     RESULT_PATH,
@@ -30,16 +32,18 @@ from ._app import (
     Sandbox,
     WebhookDelivery,
     create_app,
-    sign_webhook,
 )
 from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, SandboxConfig
 from ._drift import CATALOGUE, DRIFTS, Drift, get_drift
+from ._faults import REGISTRY as FAULT_ACTIONS
+from ._faults import fault_table
 from ._server import SandboxServer, serve
 
 __all__ = [
     "ACTIONS",
     "CATALOGUE",
     "DRIFTS",
+    "FAULT_ACTIONS",
     "INVALID_RESPONSE_ACTIONS",
     "PUT_PATH",
     "RESULT_PATH",
@@ -56,6 +60,7 @@ __all__ = [
     "SandboxServer",
     "WebhookDelivery",
     "create_app",
+    "fault_table",
     "get_drift",
     "serve",
     "sign_webhook",

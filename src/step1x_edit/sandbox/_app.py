@@ -12,10 +12,8 @@ import binascii
 import collections
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import math
 import re
 import secrets
 import threading
@@ -24,7 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from starlette.applications import Starlette
@@ -33,12 +31,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
-from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE, WEBHOOK_SIGNATURE
+from step1x_edit import sign_webhook
+from step1x_edit._retry import is_loopback
+from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE
 
 from ._config import Fault, SandboxConfig
 from ._drift import Drift, get_drift
+from ._responses import DropHook, _apply_fault, _drifted, _json, _retry_after
 from ._validation import RequestInvalid, is_uri, parse_json, unknown_inputs, validate_edit_request
 
 SUBMIT_PATH = "/api/v3/wavespeed-ai/step1x-edit"
@@ -62,16 +62,6 @@ _FAIL_MESSAGES = {
 _BASE64_WEBHOOK_ERROR = (
     "webhook callback does not support base64 output, please use the normal API to use base64 output"
 )
-_HTML_PAGE = (
-    "<html>\r\n<head><title>{status} Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>{status} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-)
-
-
-class DropHook(Protocol):
-    """Told by the app to cut a connection; implemented by the proxy that ``serve()`` runs."""
-
-    def __call__(self, client: tuple[str, int] | None, mode: str) -> bool: ...
 
 
 @dataclass
@@ -127,45 +117,12 @@ def _now_iso(wall: float) -> str:
     return datetime.fromtimestamp(wall, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _is_loopback(url: str) -> bool:
+def _is_loopback_url(url: str) -> bool:
     try:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def sign_webhook(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
-    """The vendor's webhook signature (spec ``webhooks.predictionFinished.x-signature``)."""
-    prefix: str = WEBHOOK_SIGNATURE["secret-prefix"]
-    key = secret.removeprefix(prefix).encode()
-    content = WEBHOOK_SIGNATURE["signed-content"].format(
-        **{"webhook-id": webhook_id, "webhook-timestamp": timestamp, "body": body.decode()}
-    )
-    digest = hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
-    return f"{WEBHOOK_SIGNATURE['signature-prefix']}{digest}"
-
-
-def _retry_after(value: int | float | str | None) -> dict[str, str]:
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        return {"Retry-After": value}
-    return {"Retry-After": str(max(0, math.ceil(value)))}
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+    return is_loopback(host)
 
 
 class Sandbox:
@@ -357,7 +314,7 @@ class Sandbox:
     # -- webhooks ------------------------------------------------------------------------------
     def _schedule_webhook(self, task: _Task) -> None:
         assert task.webhook is not None
-        if not _is_loopback(task.webhook):
+        if not _is_loopback_url(task.webhook):
             self._count("webhooks_skipped")
             return
         delay = max(
@@ -380,7 +337,7 @@ class Sandbox:
             "content-type": "application/json",
             "webhook-id": webhook_id,
             "webhook-timestamp": timestamp,
-            "webhook-signature": sign_webhook(self.config.webhook_secret, webhook_id, timestamp, body),
+            "webhook-signature": sign_webhook(webhook_id, timestamp, body, self.config.webhook_secret),
         }
         record = WebhookDelivery(url=str(task.webhook), headers=headers, body=body)
         try:
@@ -695,73 +652,6 @@ def _plain(status: int, text: str) -> Response:
     return Response(text, status, media_type="text/plain")
 
 
-def _json(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
-    body = json.dumps(payload, allow_nan=False, separators=(",", ":")).encode()
-    return Response(body, status_code=status, headers=dict(headers or {}), media_type="application/json")
-
-
-class _DroppingResponse(Response):
-    """Sends ``inner`` but asks the proxy to cut the connection (``mode``) on the way out.
-
-    Without the proxy (in-process use), the drop is approximated: the app raises before or
-    after sending the headers, so the server aborts the connection (``drop_before`` then becomes
-    a 500 from the server, since ASGI cannot close a socket without answering).
-    """
-
-    def __init__(self, inner: Response, mode: str, hook: DropHook | None) -> None:
-        super().__init__(inner.body, inner.status_code, media_type=inner.media_type)
-        self.raw_headers = list(inner.raw_headers)
-        self.mode = mode
-        self.hook = hook
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.hook is not None and self.hook(scope.get("client"), self.mode):
-            await super().__call__(scope, receive, send)
-            return
-        if self.mode == "drop_before":
-            raise ConnectionAbortedError("sandbox fault: connection dropped before the response")
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        if self.mode == "drop_mid_body":
-            await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
-        raise ConnectionAbortedError(f"sandbox fault: {self.mode}")
-
-
-def _apply_fault(sandbox: Sandbox, fault: Fault, response: Response | None) -> Response:
-    """Build the response a fault asks for; ``response`` is the real one when it was processed."""
-    kind = fault.kind
-    headers = _retry_after(fault.retry_after)
-    if kind == "status" or (kind == "delay" and response is None):
-        status = fault.status or 503
-        return sandbox._envelope(status, fault.message or _reason(status), headers)
-    if kind == "html":
-        status = fault.status or 502
-        return Response(_HTML_PAGE.format(status=status), status, headers=headers, media_type="text/html")
-    if kind == "error_envelope":
-        code = fault.status or 500
-        return _json(200, {"code": code, "message": fault.message or _reason(code), "data": None}, headers)
-    if kind == "malformed_json":
-        return Response(b'{"code": 200, "message": "success", "data": {"id": ', fault.status or 200, headers=headers,
-                        media_type="application/json")  # fmt: skip
-    assert response is not None
-    if kind == "delay":
-        return response
-    if kind == "truncated_body":
-        return Response(response.body[: len(response.body) // 2], response.status_code, media_type="application/json")
-    if kind in ("drop_before", "drop_after_headers", "drop_mid_body"):
-        return _DroppingResponse(response, kind, sandbox.drop_hook)
-    payload = json.loads(bytes(response.body))
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if isinstance(data, dict):
-        if kind == "unknown_status" and "status" in data:
-            data["status"] = fault.prediction_status
-        elif kind == "missing_fields":
-            keep = {"id", "status"} if "status" in data else {"download_url"}
-            for key in list(data):
-                if key not in keep:
-                    del data[key]
-    return _json(response.status_code, payload, headers)
-
-
 async def _drift_refusal(sandbox: Sandbox, name: str, request: Request) -> Response | None:
     """A request-side drift: the 400 the changed server answers this submit with, if it refuses it."""
     drift = sandbox.drift
@@ -775,22 +665,6 @@ async def _drift_refusal(sandbox: Sandbox, name: str, request: Request) -> Respo
         return None
     sandbox._count("invalid")
     return sandbox._envelope(400, drift.refusal)
-
-
-def _drifted(drift: Drift, response: Response) -> Response:
-    """The response as the drifted API sends it (JSON bodies only; dropped connections untouched)."""
-    if isinstance(response, _DroppingResponse) or response.media_type != "application/json":
-        return response
-    try:
-        payload = json.loads(bytes(response.body))
-    except ValueError:
-        return response
-    status = response.status_code
-    if drift.errors_as_200 and status >= 400 and isinstance(payload, dict) and "code" in payload:
-        status = 200
-    payload = drift.apply_to_body(payload)
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return _json(status, payload, headers)
 
 
 def _route(

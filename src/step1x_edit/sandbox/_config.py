@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from ._faults import REGISTRY
+
 #: Routes a fault can target. ``"*"`` matches every API route (not the control routes).
 #: ``submit`` = POST /api/v3/wavespeed-ai/step1x-edit, ``result`` = GET
 #: /api/v3/predictions/{id}/result, ``upload`` = POST /api/v3/media/upload/binary or the ticket
@@ -18,7 +20,7 @@ FaultRoute = Literal["submit", "result", "upload", "file", "*"]
 ROUTES: tuple[str, ...] = ("submit", "result", "upload", "file")
 
 #: What a fault does to the response (``None``/``"status"``: answer with ``status`` and the
-#: error envelope).
+#: error envelope). The static mirror of ``_faults.REGISTRY`` (each action's doc is there).
 FaultAction = Literal[
     "status",  # HTTP `status` (default 503) with the error envelope, optional Retry-After
     "drop_before",  # connection closed before any byte of the response (needs serve())
@@ -32,26 +34,16 @@ FaultAction = Literal[
     "missing_fields",  # the real response with every field but id/status (download_url) removed: breaks the contract
     "delay",  # only wait `delay` seconds, then answer normally
 ]
-ACTIONS: tuple[str, ...] = get_args(FaultAction)
+ACTIONS: tuple[str, ...] = tuple(REGISTRY)
+if get_args(FaultAction) != ACTIONS:  # the Literal is the static mirror of the registry
+    raise AssertionError(f"FaultAction does not list the registry's actions: {ACTIONS}")
 
 #: Actions whose response breaks the spec on purpose (not JSON, no response at all, or a body
 #: without the fields the strict contract says the API always sends). ``html`` is declared for
 #: gateway statuses only.
-INVALID_RESPONSE_ACTIONS: frozenset[str] = frozenset(
-    {"drop_before", "drop_after_headers", "drop_mid_body", "malformed_json", "truncated_body", "html", "missing_fields"}
-)
+INVALID_RESPONSE_ACTIONS: frozenset[str] = frozenset(name for name, a in REGISTRY.items() if a.breaks_contract)
 #: Actions that need the real response, so the request is processed (a submit creates a task).
-_PROCESSING_ACTIONS: frozenset[str] = frozenset(
-    {
-        "drop_before",
-        "drop_after_headers",
-        "drop_mid_body",
-        "truncated_body",
-        "unknown_status",
-        "missing_fields",
-        "delay",
-    }
-)
+_PROCESSING_ACTIONS: frozenset[str] = frozenset(name for name, a in REGISTRY.items() if a.processes)
 
 
 def _is_int(value: object) -> bool:

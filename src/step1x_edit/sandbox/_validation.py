@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import cache
 from typing import Any
 
+from step1x_edit._patterns import ecma_pattern
 from step1x_edit._spec_data import EDIT_REQUEST_SCHEMA
 
 _SUPPORTED = frozenset(
@@ -49,39 +49,6 @@ def parse_json(raw: bytes) -> Any:
 
 def is_uri(value: str) -> bool:
     return bool(_URI.match(value))
-
-
-# ECMA-262 (JSON Schema's regex dialect) whitespace; Python's \s differs (\x1c-\x1f, \x85, no \ufeff).
-_ECMA_WS = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
-
-
-@cache
-def _pattern(regex: str) -> re.Pattern[str]:
-    """Compile a JSON Schema (ECMA-262) pattern with ECMA meanings of \\s, \\S and $."""
-    out: list[str] = []
-    in_class = False
-    i = 0
-    while i < len(regex):
-        char = regex[i]
-        if char == "\\" and i + 1 < len(regex):
-            escape = regex[i + 1]
-            if escape == "s":
-                out.append(_ECMA_WS if in_class else f"[{_ECMA_WS}]")
-            elif escape == "S" and not in_class:
-                out.append(f"[^{_ECMA_WS}]")
-            else:
-                out.append(regex[i : i + 2])
-            i += 2
-            continue
-        if char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class:
-            in_class = False
-        elif char == "$" and not in_class:
-            char = r"\Z"  # Python's $ also matches before a trailing newline
-        out.append(char)
-        i += 1
-    return re.compile("".join(out))
 
 
 def _type_ok(value: Any, expected: str) -> bool:
@@ -122,7 +89,7 @@ def _check(value: Any, schema: dict[str, Any], name: str) -> None:
             )
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             raise RequestInvalid(f"Invalid parameter '{name}': must be at most {schema['maxLength']} characters", name)
-        if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
+        if "pattern" in schema and not ecma_pattern(schema["pattern"]).search(value):
             raise RequestInvalid(f"Invalid parameter '{name}': does not match {schema['pattern']}", name)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
