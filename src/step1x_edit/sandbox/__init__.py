@@ -28,11 +28,12 @@ from ._app import (
     UPLOAD_PATH,
     UPLOAD_TICKET_PATH,
     Sandbox,
+    SandboxRequest,
     WebhookDelivery,
     create_app,
     sign_webhook,
 )
-from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, SandboxConfig
+from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, Outcome, SandboxConfig
 from ._drift import CATALOGUE, DRIFTS, Drift, get_drift
 from ._server import SandboxServer, serve
 
@@ -51,8 +52,10 @@ __all__ = [
     "Fault",
     "FaultAction",
     "FaultRoute",
+    "Outcome",
     "Sandbox",
     "SandboxConfig",
+    "SandboxRequest",
     "SandboxServer",
     "WebhookDelivery",
     "create_app",
