@@ -20,8 +20,11 @@ builds its own client, unless sockets are blocked. See README, "Testing your own
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +48,8 @@ __all__ = ["IN_PROCESS_URL", "TEST_API_KEY", "TEST_POLL", "TEST_RETRY", "Step1XS
 TEST_API_KEY = "step1x-sandbox-test-key"
 #: The base URL when no loopback server runs (sockets blocked): reachable only in-process.
 IN_PROCESS_URL = "https://step1x-sandbox.invalid"
-#: The fixture's clients poll 1 ms after submit, then at most 20 ms apart.
-TEST_POLL = PollPolicy(first=0.001, factor=1.5, step=0.001, max_interval=0.02, learn=False)
+#: The fixture's clients poll 0.1 ms after submit, then at most 20 ms apart.
+TEST_POLL = PollPolicy(first=0.0001, factor=1.5, step=0.001, max_interval=0.02, learn=False)
 #: ... and retry after 1-10 ms (a Retry-After header is honoured up to 10 ms).
 TEST_RETRY = RetryPolicy(initial_delay=0.001, max_delay=0.01, max_retry_after=0.01)
 
@@ -71,31 +74,79 @@ class _DropTranslation:
 
 
 class _AsyncAppTransport(httpx.AsyncBaseTransport):
-    """httpx.ASGITransport, with dropped-connection faults raised as httpx transport errors."""
+    """An httpx transport that calls the ASGI app directly (like httpx.ASGITransport, without
+    its per-request event-library probing), raising a dropped-connection fault as httpx does."""
 
     def __init__(self, app: Starlette) -> None:
-        self._inner = httpx.ASGITransport(app=app)
+        self._app = app
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        url = request.url
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for (k, v) in request.headers.raw],
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "server": (url.host, url.port),
+            "client": ("127.0.0.1", 123),
+            "root_path": "",
+        }
+        sent: list[bool] = []
+        status: list[int] = []
+        headers: list[tuple[bytes, bytes]] = []
+        parts: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            if not sent:
+                sent.append(True)
+                return {"type": "http.request", "body": body, "more_body": False}
+            import anyio
+
+            await anyio.sleep_forever()  # the app only asks again to watch for a disconnect
+            raise AssertionError("unreachable")
+
+        async def send(message: Mapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+                headers.extend(message.get("headers", []))
+            elif message["type"] == "http.response.body" and request.method != "HEAD":
+                parts.append(message.get("body", b""))
+
         try:
-            response = await self._inner.handle_async_request(request)
-            content = b"".join([part async for part in response.stream])  # type: ignore[union-attr]
+            await self._app(scope, receive, send)  # type: ignore[arg-type]
         except ConnectionAbortedError as exc:
             raise _DropTranslation.error(exc, request) from None
-        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
+        if not status:
+            raise httpx.RemoteProtocolError("the sandbox app sent no response", request=request)
+        return httpx.Response(status[0], headers=headers, content=b"".join(parts), request=request)
 
 
 class _SyncAppTransport(httpx.BaseTransport):
-    """A sync httpx transport into the ASGI app, run on one background event loop (a portal)."""
+    """A sync httpx transport into the ASGI app.
 
-    def __init__(self, app: Starlette, portal: BlockingPortal) -> None:
+    Runs the app on an event loop of the calling thread (one per thread, kept for the
+    sandbox's life): no thread hop, so a request costs what the app costs. Called from inside a
+    running event loop (sync code in an async test), it runs the app on the background loop of
+    the runtime (a portal) instead.
+    """
+
+    def __init__(self, app: Starlette, runtime: _Runtime) -> None:
         self._async = _AsyncAppTransport(app)
-        self._portal = portal
+        self._runtime = runtime
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         copy = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-        answer = self._portal.call(self._async.handle_async_request, copy)
+        if asyncio._get_running_loop() is None:
+            answer = self._runtime.thread_loop().run_until_complete(self._async.handle_async_request(copy))
+        else:
+            answer = self._runtime.portal.call(self._async.handle_async_request, copy)
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content, request=request)
 
 
@@ -128,6 +179,17 @@ class _Runtime:
         self._portal: BlockingPortal | None = None
         self._server: SandboxServer | None = None
         self._dispatch: _Dispatch | None = None
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+
+    def thread_loop(self) -> asyncio.AbstractEventLoop:
+        """This thread's event loop for sync requests (created on first use, closed at the end)."""
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = asyncio.new_event_loop()
+            self._local.loop = loop
+            self._loops.append(loop)
+        return loop
 
     @property
     def portal(self) -> BlockingPortal:
@@ -154,6 +216,10 @@ class _Runtime:
 
     def close(self) -> None:
         self._stack.close()
+        for loop in self._loops:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
 
 
 class Step1XSandbox:
@@ -174,7 +240,7 @@ class Step1XSandbox:
     # -- clients -----------------------------------------------------------------------------
     def transport(self) -> httpx.BaseTransport:
         """A sync httpx transport straight into the sandbox (no socket)."""
-        return _SyncAppTransport(self.app, self._runtime.portal)
+        return _SyncAppTransport(self.app, self._runtime)
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
         """An async httpx transport straight into the sandbox (no socket)."""
@@ -186,7 +252,7 @@ class Step1XSandbox:
         from ._client import Step1XEdit
 
         kwargs: dict[str, Any] = {"api_key": self.api_key, "base_url": self.base_url, "poll": TEST_POLL}
-        kwargs["retry"] = TEST_RETRY
+        kwargs["retry"] = _retry(options)
         kwargs.update(options)
         if "http_client" not in kwargs:
             kwargs.setdefault("transport", self.transport())
@@ -199,7 +265,7 @@ class Step1XSandbox:
         from ._client import AsyncStep1XEdit
 
         kwargs: dict[str, Any] = {"api_key": self.api_key, "base_url": self.base_url, "poll": TEST_POLL}
-        kwargs["retry"] = TEST_RETRY
+        kwargs["retry"] = _retry(options)
         kwargs.update(options)
         if "http_client" not in kwargs:
             kwargs.setdefault("transport", self.async_transport())
@@ -299,6 +365,13 @@ class Step1XSandbox:
         for async_client in self._async_clients:
             with contextlib.suppress(Exception):
                 self._runtime.portal.call(async_client.aclose)
+
+
+def _retry(options: Mapping[str, Any]) -> RetryPolicy:
+    """:data:`TEST_RETRY`, with the caller's ``max_retries`` if given."""
+    if "max_retries" in options:
+        return dataclasses.replace(TEST_RETRY, max_retries=options["max_retries"])
+    return TEST_RETRY
 
 
 @pytest.fixture(scope="session")
