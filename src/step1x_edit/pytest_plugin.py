@@ -119,7 +119,7 @@ class _AsyncAppTransport(httpx.AsyncBaseTransport):
                 parts.append(message.get("body", b""))
 
         try:
-            await self._app(scope, receive, send)  # type: ignore[arg-type]
+            await self._app(scope, receive, send)
         except ConnectionAbortedError as exc:
             raise _DropTranslation.error(exc, request) from None
         if not status:
@@ -205,6 +205,9 @@ class _Runtime:
 
             dispatch = _Dispatch(Sandbox())
             try:
+                import socket
+
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()  # blocked? fail fast, here
                 self._server = self._stack.enter_context(serve(app=dispatch))  # type: ignore[arg-type]
             except Exception as exc:  # sockets blocked (pytest-socket, --block-network)
                 if required:
