@@ -1,6 +1,7 @@
 """The pytest plugin's speed: 100 ``edit()`` calls through the ``step1x_sandbox`` fixture.
 
-``python -m bench.fixture [--rounds N]`` runs a user test file in a fresh pytest process pinned
+``python -m bench --only fixture`` (a section of bench/RESULTS.md) or ``python -m bench.fixture
+[--rounds N]`` (one line) runs a user test file in a fresh pytest process pinned
 to one CPU (taskset, when there is one) and prints the wall and CPU time of the 100 calls,
 measured inside the test. Default settings of the fixture: zero-duration jobs, in-process
 transport, the test poll schedule. Reported in bench/RESULTS.md (not a timed test).
@@ -15,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench._common import PYTHON, median, pin
+from bench._common import PYTHON, Section, Target, median, pin
 
 USER_TEST = """
 import time
@@ -32,7 +33,7 @@ def test_hundred_edits(step1x_sandbox):
 """
 
 
-def run(rounds: int) -> list[tuple[float, float, int]]:
+def measure(rounds: int) -> list[tuple[float, float, int]]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "test_bench_fixture.py").write_text(USER_TEST)
@@ -49,11 +50,46 @@ def run(rounds: int) -> list[tuple[float, float, int]]:
     return results
 
 
+def run(quick: bool) -> Section:
+    """The benchmark section for ``python -m bench`` (``--only fixture``)."""
+    results = measure(2 if quick else 7)
+    walls, cpus = [r[0] for r in results], [r[1] for r in results]
+    where = "one CPU (taskset)" if pin(0) else "no CPU pinning"
+    rows = [
+        [
+            "100 `edit()` via `step1x_sandbox.client()`, default settings",
+            f"{median(walls) * 1000:,.0f}",
+            f"{min(walls) * 1000:,.0f} / {max(walls) * 1000:,.0f}",
+            f"{median(cpus) * 1000:,.0f}",
+            str(results[0][2]),
+        ]
+    ]
+    target = Target(
+        "100 `edit()` through the fixture, wall (median)",
+        "well under 1 s on one core",
+        f"{median(walls) * 1000:,.0f} ms",
+        median(walls) < 1.0,
+    )
+    return Section(
+        "Pytest plugin: 100 edits through the step1x_sandbox fixture",
+        f"A user test file run by a fresh pytest process on {where}; times measured inside the test "
+        f"after one warm-up edit, {len(results)} rounds; the sandbox runs in the same process.",
+        ["what", "wall ms (median)", "wall ms best / worst", "process CPU ms (median)", "result polls"],
+        rows,
+        [
+            "Zero-duration jobs (submit answers `created`, the first poll `completed`), the in-process "
+            "transport and the fixture's test poll schedule (`TEST_POLL`: first poll 0.1 ms after submit).",
+            "Wall time includes whatever else the shared machine runs; process CPU is the cost itself.",
+        ],
+        [target],
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fixture", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    results = run(args.rounds)
+    results = measure(args.rounds)
     walls, cpus = [r[0] for r in results], [r[1] for r in results]
     print(f"100 edit() through step1x_sandbox ({'one CPU' if pin(0) else 'no pinning'}, {len(walls)} rounds): "
           f"wall median {median(walls) * 1000:.0f} ms (best {min(walls) * 1000:.0f}, worst {max(walls) * 1000:.0f}); "
