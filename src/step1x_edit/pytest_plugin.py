@@ -124,7 +124,8 @@ class _AsyncAppTransport(httpx.AsyncBaseTransport):
             raise _DropTranslation.error(exc, request) from None
         if not status:
             raise httpx.RemoteProtocolError("the sandbox app sent no response", request=request)
-        return httpx.Response(status[0], headers=headers, content=b"".join(parts), request=request)
+        # A stream, not content=: the client reads and closes it (and times it) as a network body.
+        return httpx.Response(status[0], headers=headers, stream=httpx.ByteStream(b"".join(parts)), request=request)
 
 
 class _SyncAppTransport(httpx.BaseTransport):
@@ -147,7 +148,7 @@ class _SyncAppTransport(httpx.BaseTransport):
             answer = self._runtime.thread_loop().run_until_complete(self._async.handle_async_request(copy))
         else:
             answer = self._runtime.portal.call(self._async.handle_async_request, copy)
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content, request=request)
+        return httpx.Response(answer.status_code, headers=answer.headers, stream=answer.stream, request=request)
 
 
 class _Dispatch:
