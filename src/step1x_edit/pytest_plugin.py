@@ -133,8 +133,8 @@ class _SyncAppTransport(httpx.BaseTransport):
 
     Runs the app on an event loop of the calling thread (one per thread, kept for the
     sandbox's life): no thread hop, so a request costs what the app costs. Called from inside a
-    running event loop (sync code in an async test), it runs the app on the background loop of
-    the runtime (a portal) instead.
+    running event loop (sync code in an async test), or for a submit with a webhook (delivered by
+    a background task), it runs the app on the background loop of the runtime (a portal) instead.
     """
 
     def __init__(self, app: Starlette, runtime: _Runtime) -> None:
@@ -144,7 +144,8 @@ class _SyncAppTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         copy = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-        if asyncio._get_running_loop() is None:
+        # A webhook is delivered by a background task: it needs a loop that keeps running.
+        if asyncio._get_running_loop() is None and "webhook" not in copy.url.params:
             answer = self._runtime.thread_loop().run_until_complete(self._async.handle_async_request(copy))
         else:
             answer = self._runtime.portal.call(self._async.handle_async_request, copy)

@@ -98,6 +98,15 @@ def test_async_client(step1x_sandbox):
     assert len(step1x_sandbox.submits) == 3
 
 
+@pytest.mark.anyio
+async def test_async_test_with_both_clients(step1x_sandbox):
+    async with step1x_sandbox.async_client() as client:
+        assert (await client.edit(prompt="x", image=IMAGE)).succeeded
+    # a sync client inside a running event loop: the app runs on the plugin's background loop
+    assert step1x_sandbox.client().edit(prompt="y", image=IMAGE).succeeded
+    assert [r.input["prompt"] for r in step1x_sandbox.submits] == ["x", "y"]
+
+
 @pytest.mark.step1x_sandbox(faults=["result:500"], duration=0.05)
 def test_marker(step1x_sandbox):
     p = step1x_sandbox.client().edit(prompt="x", image=IMAGE)
@@ -211,10 +220,10 @@ def test_user_suite_sync_async_marker_faults_requests_and_own_client(pytester: p
     # every user test is named below, so a failure says which feature broke.
     pytester.makepyfile(test_sync=USER_SYNC, test_async=USER_ASYNC_AND_MARKER, test_own=USER_OWN_CLIENT)
     result = _run(pytester, "-v", "--strict-markers", "--allow-hosts=127.0.0.1")
-    result.assert_outcomes(passed=12)
+    result.assert_outcomes(passed=13)
     result.stdout.fnmatch_lines_random(
         [
-            f"*{name} PASSED*"
+            f"*{name}*PASSED*"
             for name in (
                 "test_sync.py::test_edit_and_requests",
                 "test_sync.py::test_outcomes",
@@ -223,6 +232,7 @@ def test_user_suite_sync_async_marker_faults_requests_and_own_client(pytester: p
                 "test_sync.py::test_sync_mode_timeout_and_never",
                 "test_sync.py::test_env_is_set",
                 "test_async.py::test_async_client",
+                "test_async.py::test_async_test_with_both_clients",
                 "test_async.py::test_marker",
                 "test_async.py::test_marker_passes_sandbox_config",
                 "test_own.py::test_code_that_builds_its_own_client",
