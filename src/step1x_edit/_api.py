@@ -571,7 +571,7 @@ def upload(gen: GeneratedClient, filename: str, content: bytes, content_type: st
         http = gen.get_httpx_client()
         try:
             # auth=None: the client's key auth must not sign a request to the presigned URL
-            response = http.send(_put_request(http, ticket, content))
+            response = http.send(_put_request(http, ticket, content), auth=None)
         except httpx.TransportError as exc:
             raise _transport_error(exc, "upload", None) from exc
         return _put_result(response, ticket)
@@ -586,7 +586,7 @@ async def upload_async(gen: GeneratedClient, filename: str, content: bytes, cont
         http = gen.get_async_httpx_client()
         try:
             # auth=None: the client's key auth must not sign a request to the presigned URL
-            response = await http.send(_put_request(http, ticket, content))
+            response = await http.send(_put_request(http, ticket, content), auth=None)
         except httpx.TransportError as exc:
             raise _transport_error(exc, "upload", None) from exc
         return _put_result(response, ticket)
