@@ -54,7 +54,6 @@ TEST_POLL = PollPolicy(first=0.0001, factor=1.5, step=0.001, max_interval=0.02, 
 TEST_RETRY = RetryPolicy(initial_delay=0.001, max_delay=0.01, max_retry_after=0.01)
 
 _MARKER = "step1x_sandbox"
-_OPTIONS = ("duration", "faults", "outcomes", "loopback", "api_key")
 
 
 def pytest_configure(config: pytest.Config) -> None:
