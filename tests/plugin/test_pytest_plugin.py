@@ -85,6 +85,8 @@ import asyncio
 
 import pytest
 
+from step1x_edit.sandbox import Outcome
+
 IMAGE = "https://example.com/cat.png"
 
 
@@ -114,6 +116,17 @@ def test_marker(step1x_sandbox):
     assert step1x_sandbox.polls[0].status_code == 500
     assert step1x_sandbox.polls[0].fault is not None
     assert step1x_sandbox.sandbox.config.processing_seconds == 0.05
+
+
+@pytest.mark.step1x_sandbox(outcomes=[(Outcome("failed", code=1402), "broken"), Outcome(outputs=2)])
+def test_marker_outcomes(step1x_sandbox):
+    from step1x_edit import PredictionFailedError
+
+    client = step1x_sandbox.client()
+    with pytest.raises(PredictionFailedError) as failed:
+        client.edit(prompt="a broken link", image=IMAGE)
+    assert failed.value.prediction.task_code == 1402
+    assert len(client.edit(prompt="fine", image=IMAGE).outputs) == 2
 
 
 @pytest.mark.step1x_sandbox(rate_limit=1, api_key="my-key")
@@ -220,7 +233,7 @@ def test_user_suite_sync_async_marker_faults_requests_and_own_client(pytester: p
     # every user test is named below, so a failure says which feature broke.
     pytester.makepyfile(test_sync=USER_SYNC, test_async=USER_ASYNC_AND_MARKER, test_own=USER_OWN_CLIENT)
     result = _run(pytester, "-v", "--strict-markers", "--allow-hosts=127.0.0.1")
-    result.assert_outcomes(passed=13)
+    result.assert_outcomes(passed=14)
     result.stdout.fnmatch_lines_random(
         [
             f"*{name}*PASSED*"
@@ -234,6 +247,7 @@ def test_user_suite_sync_async_marker_faults_requests_and_own_client(pytester: p
                 "test_async.py::test_async_client",
                 "test_async.py::test_async_test_with_both_clients",
                 "test_async.py::test_marker",
+                "test_async.py::test_marker_outcomes",
                 "test_async.py::test_marker_passes_sandbox_config",
                 "test_own.py::test_code_that_builds_its_own_client",
                 "test_own.py::test_another_http_library",
