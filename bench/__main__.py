@@ -25,6 +25,7 @@ BENCHMARKS = {
     "deadline": "bench.deadline",
     "concurrency": "bench.concurrency",
     "connect": "bench.connect",
+    "fixture": "bench.fixture",
 }
 
 

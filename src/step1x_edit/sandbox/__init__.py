@@ -30,10 +30,11 @@ from ._app import (
     UPLOAD_PATH,
     UPLOAD_TICKET_PATH,
     Sandbox,
+    SandboxRequest,
     WebhookDelivery,
     create_app,
 )
-from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, SandboxConfig
+from ._config import ACTIONS, INVALID_RESPONSE_ACTIONS, ROUTES, Fault, FaultAction, FaultRoute, Outcome, SandboxConfig
 from ._drift import CATALOGUE, DRIFTS, Drift, get_drift
 from ._faults import REGISTRY as FAULT_ACTIONS
 from ._faults import fault_table
@@ -55,8 +56,10 @@ __all__ = [
     "Fault",
     "FaultAction",
     "FaultRoute",
+    "Outcome",
     "Sandbox",
     "SandboxConfig",
+    "SandboxRequest",
     "SandboxServer",
     "WebhookDelivery",
     "create_app",

@@ -36,7 +36,7 @@ from step1x_edit import sign_webhook
 from step1x_edit._retry import is_loopback
 from step1x_edit._spec_data import SYNC_TIMEOUT_TASK_CODE
 
-from ._config import Fault, SandboxConfig
+from ._config import Fault, Outcome, SandboxConfig
 from ._drift import Drift, get_drift
 from ._responses import DropHook, _apply_fault, _drifted, _json, _retry_after
 from ._validation import RequestInvalid, is_uri, parse_json, unknown_inputs, validate_edit_request
@@ -76,6 +76,8 @@ class _Task:
     fail_code: int | None = None
     fail_message: str = ""
     execution_ms: int = 0
+    outcome: Outcome | None = None
+    polls: int = 0
 
 
 @dataclass
@@ -83,6 +85,35 @@ class _Armed:
     fault: Fault
     skip: int
     times: int | None
+
+
+@dataclass
+class _ArmedOutcome:
+    outcome: Outcome
+    prompt: str | re.Pattern[str] | None
+    times: int | None
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    """One API request the sandbox received (``Sandbox.requests``), in arrival order.
+
+    ``kind``: ``submit``, ``result``, ``upload`` (multipart or ticket) or ``file`` (a served file
+    or a ticket's PUT). ``input``: a submit's JSON body as parsed (``None`` if it was not JSON).
+    ``prediction_id``: the task a ``result`` asked for, or the one a ``submit`` created.
+    ``time``: wall-clock seconds (``SandboxConfig.wall_clock``); ``monotonic``:
+    ``SandboxConfig.clock`` at arrival. ``fault``: the scripted fault applied, if any.
+    """
+
+    kind: str
+    method: str
+    path: str
+    status_code: int
+    time: float
+    monotonic: float
+    input: dict[str, Any] | None = None
+    prediction_id: str | None = None
+    fault: Fault | None = None
 
 
 @dataclass
@@ -144,6 +175,8 @@ class Sandbox:
         self.webhooks: list[WebhookDelivery] = []
         self.drop_hook: DropHook | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._outcomes: list[_ArmedOutcome] = []
+        self._requests: list[SandboxRequest] = []
         #: The API change this sandbox serves (``SandboxConfig.drift``), or None.
         self.drift: Drift | None = get_drift(self.config.drift) if self.config.drift else None
         for fault in self.config.faults:
@@ -159,6 +192,65 @@ class Sandbox:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def add_outcome(
+        self, outcome: Outcome, *, prompt: str | re.Pattern[str] | None = None, times: int | None = 1
+    ) -> Outcome:
+        """Decide how the next ``times`` submits (``None``: all) end; ``prompt`` (a substring or a
+        compiled regex) limits it to the submits whose prompt matches. Outcomes for a matching prompt
+        apply before those for any submit; otherwise the first added applies first."""
+        if times is not None and times < 1:
+            raise ValueError("outcome times must be >= 1 (or None for forever)")
+        with self._lock:
+            self._outcomes.append(_ArmedOutcome(outcome, prompt, times))
+        return outcome
+
+    def _take_outcome(self, prompt: str) -> Outcome | None:
+        with self._lock:
+            # Outcomes for matching prompts come first, then those for any submit; in order.
+            for armed in sorted(self._outcomes, key=lambda a: a.prompt is None):
+                wanted = armed.prompt
+                if wanted is not None and not (
+                    wanted in prompt if isinstance(wanted, str) else wanted.search(prompt) is not None
+                ):
+                    continue
+                if armed.times is not None:
+                    armed.times -= 1
+                    if armed.times == 0:
+                        self._outcomes.remove(armed)
+                return armed.outcome
+        return None
+
+    @property
+    def requests(self) -> list[SandboxRequest]:
+        """The API requests received so far (control routes excluded), oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    async def _log_request(
+        self, name: str, request: Request, response: Response, fault: Fault | None, arrived: tuple[float, float]
+    ) -> None:
+        body: dict[str, Any] | None = None
+        pid: str | None = request.path_params.get("id") if name == "result" else None
+        if name == "submit":
+            try:
+                parsed = json.loads(await request.body())
+            except (ValueError, RuntimeError):
+                parsed = None
+            body = parsed if isinstance(parsed, dict) else None
+            if response.media_type == "application/json":
+                try:
+                    data = json.loads(bytes(response.body)).get("data")
+                except (ValueError, AttributeError):
+                    data = None
+                if isinstance(data, dict) and isinstance(data.get("id"), str):
+                    pid = data["id"]
+        record = SandboxRequest(
+            kind=name, method=request.method, path=request.url.path, status_code=response.status_code,
+            time=arrived[0], monotonic=arrived[1], input=body, prediction_id=pid, fault=fault,
+        )  # fmt: skip
+        with self._lock:
+            self._requests.append(record)
 
     @property
     def faults(self) -> list[Fault]:
@@ -190,6 +282,8 @@ class Sandbox:
             self._stats.clear()
             self._submits.clear()
             self.webhooks.clear()
+            self._outcomes.clear()
+            self._requests.clear()
 
     def task_ids(self) -> list[str]:
         with self._lock:
@@ -218,9 +312,13 @@ class Sandbox:
     # -- lifecycle -----------------------------------------------------------------------------
     def _status(self, task: _Task) -> str:
         elapsed = self.config.clock() - task.started
-        if elapsed < self.config.created_seconds:
+        if elapsed < self.config.created_seconds or (task.polls == 0 and self.config.min_polls > 0):
             return "created"
-        if elapsed < self.config.created_seconds + self.config.processing_seconds:
+        if (
+            elapsed < self.config.created_seconds + self.config.processing_seconds
+            or task.polls < self.config.min_polls
+            or (task.outcome is not None and task.outcome.status == "never")
+        ):
             return "processing"
         self._finish(task)
         return "failed" if task.fail_code is not None else "completed"
@@ -229,6 +327,13 @@ class Sandbox:
         """Run the stand-in model once, when the task first reaches its end."""
         if task.outputs is not None or task.fail_code is not None:
             return
+        outcome = task.outcome
+        if outcome is not None and outcome.status == "failed":
+            task.fail_code = outcome.code or 1403
+            task.fail_message = outcome.error or _FAIL_MESSAGES.get(task.fail_code, "Task failed.")
+            task.execution_ms = 1
+            return
+        count = 1 if outcome is None else outcome.outputs
         t0 = time.perf_counter()
         try:
             png = self._render(task)
@@ -238,12 +343,12 @@ class Sandbox:
         finally:
             task.execution_ms = max(1, round((time.perf_counter() - t0) * 1000))
         if task.input.get("enable_base64_output"):
-            task.outputs = [base64.b64encode(png).decode()]
+            task.outputs = [base64.b64encode(png).decode()] * count
         else:
-            key = f"{task.id}/0.png"
+            keys = [f"{task.id}/{i}.png" for i in range(count)]
             with self._lock:
-                self._outputs[key] = png
-            task.outputs = [f"{task.base_url}/_sandbox/outputs/{key}"]
+                self._outputs.update(dict.fromkeys(keys, png))
+            task.outputs = [f"{task.base_url}/_sandbox/outputs/{key}" for key in keys]
 
     def _render(self, task: _Task) -> bytes:
         from . import _images
@@ -298,7 +403,9 @@ class Sandbox:
             "model": self.config.model,
             "outputs": outputs,
             "urls": {"get": f"{task.base_url}{RESULT_PATH.format(id=task.id)}"},
-            "has_nsfw_contents": [False] * len(outputs),
+            "has_nsfw_contents": task.outcome.nsfw_flags()
+            if task.outcome is not None and outputs
+            else [False] * len(outputs),
             "status": status,
             "created_at": _now_iso(task.created_wall),
             "error": task.fail_message if status == "failed" else "",
@@ -328,6 +435,7 @@ class Sandbox:
         import httpx
 
         await asyncio.sleep(delay)
+        task.polls = max(task.polls, self.config.min_polls)  # a webhook does not wait for polls
         while self._status(task) not in ("completed", "failed"):  # a fake clock may lag
             await asyncio.sleep(0.01)
         body = json.dumps(self.prediction(task, with_input=True), separators=(",", ":")).encode()
@@ -395,6 +503,7 @@ class Sandbox:
             created_wall=self.config.wall_clock(),
             base_url=str(request.base_url).rstrip("/"),
             webhook=webhook,
+            outcome=self._take_outcome(body["prompt"]),
         )
         with self._lock:
             self._tasks[task.id] = task
@@ -416,6 +525,13 @@ class Sandbox:
 
     async def _hold(self, task: _Task) -> Response:
         limit = self.config.sync_timeout_seconds
+        if task.outcome is not None and (task.outcome.sync_timeout or task.outcome.status == "never"):
+            # Scripted: answer the 5004 timeout at once (a test never waits the real limit).
+            data = self.prediction(task)
+            data.update(outputs=[], has_nsfw_contents=[], executionTime=0, timings={"inference": 0})
+            data.update(status="processing", code=SYNC_TIMEOUT_TASK_CODE, error=_sync_timeout_error(limit))
+            return _json(200, {"code": 200, "message": "success", "data": data})
+        task.polls = max(task.polls, self.config.min_polls)  # sync mode does not wait for polls
         deadline = time.monotonic() + limit
         end = task.started + self.config.created_seconds + self.config.processing_seconds
         while self._status(task) not in ("completed", "failed"):
@@ -423,13 +539,7 @@ class Sandbox:
             if left <= 0:
                 data = self.prediction(task)
                 if data["status"] not in ("completed", "failed"):
-                    shown = int(limit) if float(limit).is_integer() else limit
-                    data.update(
-                        status="processing",
-                        code=SYNC_TIMEOUT_TASK_CODE,
-                        error=f"Sync mode timed out after {shown} seconds. "
-                        "The prediction is still processing asynchronously.",
-                    )
+                    data.update(status="processing", code=SYNC_TIMEOUT_TASK_CODE, error=_sync_timeout_error(limit))
                     return _json(200, {"code": 200, "message": "success", "data": data})
                 break
             await asyncio.sleep(max(0.001, min(left, end - self.config.clock(), 0.05)))
@@ -479,6 +589,8 @@ class Sandbox:
         if task is None:
             self._count("not_found")
             return self._envelope(404, "Prediction not found")
+        with self._lock:
+            task.polls += 1
         return _json(200, {"code": 200, "message": "success", "data": self.prediction(task)})
 
     async def upload(self, request: Request) -> Response:
@@ -637,6 +749,11 @@ class Sandbox:
         return _json(200, {"code": 200, "message": "success", "data": None})
 
 
+def _sync_timeout_error(limit: float) -> str:
+    shown = int(limit) if float(limit).is_integer() else limit
+    return f"Sync mode timed out after {shown} seconds. The prediction is still processing asynchronously."
+
+
 class _TaskFailure(Exception):
     def __init__(self, code: int, message: str | None = None) -> None:
         super().__init__(message)
@@ -671,6 +788,7 @@ def _route(
     sandbox: Sandbox, name: str, handler: Callable[[Request], Awaitable[Response]]
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        arrived = (sandbox.config.wall_clock(), sandbox.config.clock())
         sandbox._count(name)
         fault = sandbox._take_fault(name)
         request_id = uuid.uuid4().hex
@@ -688,6 +806,7 @@ def _route(
             response = _drifted(sandbox.drift, response)
         if name != "file":
             response.headers["x-request-id"] = request_id
+        await sandbox._log_request(name, request, response, fault, arrived)
         return response
 
     endpoint.__name__ = f"sandbox_{name}"

@@ -197,6 +197,44 @@ def _parse_option(spec: str, key: str, value: str) -> Any:
     raise ValueError(f"fault {spec!r}: unknown option {key!r}")
 
 
+OutcomeStatus = Literal["completed", "failed", "never"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a task ends, set ahead of its submit (``Sandbox.add_outcome``; the pytest plugin).
+
+    ``Outcome(outputs=2, nsfw=(False, True))`` completes with two outputs, the second flagged;
+    ``Outcome("failed", code=1200, error="flagged")`` fails with that task code and message;
+    ``Outcome("never")`` stays ``processing`` forever (a sync-mode submit then times out at once
+    with code 5004); ``sync_timeout=True`` answers a sync-mode submit with the 5004 timeout at
+    once, after which the task completes as usual.
+    """
+
+    status: OutcomeStatus = "completed"
+    outputs: int = 1
+    nsfw: bool | tuple[bool, ...] = False
+    code: int | None = None
+    error: str | None = None
+    sync_timeout: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status not in ("completed", "failed", "never"):
+            raise ValueError(f"outcome status must be 'completed', 'failed' or 'never', got {self.status!r}")
+        if not _is_int(self.outputs) or not 0 <= self.outputs <= 16:
+            raise ValueError(f"outcome outputs must be a whole number from 0 to 16, got {self.outputs!r}")
+        if isinstance(self.nsfw, tuple) and len(self.nsfw) != self.outputs:
+            raise ValueError(f"outcome nsfw has {len(self.nsfw)} flag(s) for {self.outputs} output(s)")
+        if self.code is not None and (not _is_int(self.code) or not 0 < self.code < 10000):
+            raise ValueError(f"outcome code must be a task code of 1 to 4 digits, got {self.code!r}")
+
+    def nsfw_flags(self) -> list[bool]:
+        """One flag per output."""
+        if isinstance(self.nsfw, tuple):
+            return list(self.nsfw)
+        return [bool(self.nsfw)] * self.outputs
+
+
 @dataclass
 class SandboxConfig:
     """How the sandbox behaves. Every duration is in seconds.
@@ -237,6 +275,10 @@ class SandboxConfig:
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall_clock: Callable[[], float] = field(default=time.time, repr=False)
     faults: list[Fault] = field(default_factory=list)
+    #: A task reports its end only after this many result polls (on top of the durations above);
+    #: sync-mode submits and webhooks do not wait for it. The pytest plugin uses 1 with zero
+    #: durations: the submit answers ``created``, the first poll ``completed``.
+    min_polls: int = 0
     #: Serve a changed API: the name of a drift of the catalogue (``step1x_edit.sandbox.DRIFTS``),
     #: e.g. ``"outputs-renamed"``. ``None`` serves the API as the spec describes it.
     drift: str | None = None
