@@ -285,7 +285,7 @@ def test_ctrl_c_resume_hint_repeats_the_output_dir(slow: SandboxServer, tmp_path
 
 
 def test_status_line_keeps_counting_between_polls() -> None:
-    from step1x_edit.cli import _Ticker
+    from step1x_edit._cli_status import _Ticker
 
     now = [100.0]
     ticker = _Ticker("abc", clock=lambda: now[0])
@@ -304,11 +304,11 @@ def test_status_line_is_redrawn_without_new_polls(monkeypatch: pytest.MonkeyPatc
 
     from rich.console import Console
 
-    from step1x_edit import Prediction, cli
+    from step1x_edit import Prediction, _cli_status
 
     buffer = io.StringIO()
-    monkeypatch.setattr(cli, "_err_console", lambda: Console(file=buffer, force_terminal=True, width=80))
-    line = cli._StatusLine("abc")
+    monkeypatch.setattr(_cli_status, "_err_console", lambda: Console(file=buffer, force_terminal=True, width=80))
+    line = _cli_status._StatusLine("abc")
     ticks = itertools.count()
     line.ticker.clock, line.ticker.started = lambda: float(next(ticks)), 0.0
     shown: set[str] = set()

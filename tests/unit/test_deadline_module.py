@@ -48,7 +48,9 @@ def test_the_clock_and_the_deadline_context_live_in_one_module() -> None:
     """No other hand-written client module reads time.monotonic or holds a ContextVar scope."""
     offenders = []
     for path in sorted(SRC.glob("_*.py")):
-        if path.name == "_deadline.py":
+        # _deadline owns the clock; the CLI's modules (_cli_*, split out of cli.py) are a front that
+        # times its own phases and status line, not part of the client.
+        if path.name == "_deadline.py" or path.name.startswith("_cli_"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
