@@ -246,8 +246,12 @@ class _Base:
             return self._deadline_error(error.prediction_id, what=what)
         return error
 
+    def _estimate(self, learn: bool) -> float | None:
+        """The typical job duration a learning wait plans with (None: the base schedule)."""
+        return self._durations.value if learn and self.poll.learn else None
+
     def _schedule(self, learn: bool) -> Iterator[float]:
-        return poll_times(self.poll, self._durations.value if learn else None)
+        return poll_times(self.poll, self._estimate(learn))
 
     def _learn(self, learn: bool, last_pending: float | None, seen: float) -> None:
         if learn and self.poll.learn:
@@ -283,13 +287,21 @@ class _Poller:
         self.current = prediction if isinstance(prediction, Prediction) else None
         self.status = self.current.status if self.current is not None else None
         self.last_pending: float | None = None
+        self.planned = client._estimate(learn)
         self.times = client._schedule(learn)
+        self.last_at = 0.0  # seconds after the start of the last poll planned
         self.expired = False
 
     def delay(self) -> float:
         if self.expired or self.deadline.expired():
             raise self.client._deadline_error(self.id, self.current)
-        target = self.deadline.started + next(self.times)
+        if (estimate := self.client._estimate(self.learn)) != self.planned:
+            # Another wait of this client finished and the typical duration moved: re-plan the
+            # polls still to come on the new estimate (concurrent waits all benefit at once).
+            self.planned, after = estimate, self.last_at
+            self.times = (t for t in self.client._schedule(self.learn) if t > after)
+        self.last_at = next(self.times)
+        target = self.deadline.started + self.last_at
         now = monotonic()
         if self.deadline.at is not None and target >= self.deadline.at:
             # Sleep up to the deadline and poll one last time (its timeouts are clipped to

@@ -35,3 +35,5 @@ def test_benchmarks_run_in_quick_mode(tmp_path: Path) -> None:
             err.read_text()[-1500:],
         )
     assert report.count("| target | goal | measured | verdict |") >= len(SECTIONS)
+    not_run = [line for line in report.splitlines() if "not run:" in line]
+    assert not not_run, not_run  # every row runs (a variant that raised is reported as "not run: ...")

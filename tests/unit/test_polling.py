@@ -200,3 +200,24 @@ def test_sync_submit_gets_a_long_read_timeout(client: Step1XEdit, api: FakeAPI) 
 def test_poll_policy_rejects_nonsense(make: Callable[[], PollPolicy]) -> None:
     with pytest.raises(ValueError, match="PollPolicy"):
         make()
+
+
+def test_a_wait_replans_its_polls_when_another_job_teaches_the_duration(client: Step1XEdit, clock: FakeClock) -> None:
+    """Concurrent waits: one that started with the base schedule switches to the learned one."""
+    from step1x_edit._client import _Poller
+    from step1x_edit._deadline import Deadline
+
+    poller = _Poller(client, PID, Deadline.start(60.0), None, learn=True)
+    first = poller.delay()
+    assert first == pytest.approx(PollPolicy().first)  # nothing learned yet: the base schedule
+    clock.sleep(first)
+    client._learn(True, 3.0, 3.4)  # another job of this client: still running at 3.0 s, done by 3.4 s
+    offsets = []
+    while not offsets or offsets[-1] < 3.2:
+        delay = poller.delay()
+        clock.sleep(delay)
+        offsets.append(clock.now - poller.deadline.started)
+    assert all(later > earlier for earlier, later in itertools.pairwise([first, *offsets]))
+    # a poll lands just after the newly expected finish (3.2 s + settle), as a fresh wait's would
+    assert 3.2 + PollPolicy().settle in [pytest.approx(t) for t in offsets]
+    assert list(itertools.islice(poll_times(PollPolicy(), 3.2), 40)).count(pytest.approx(offsets[-1])) == 1
