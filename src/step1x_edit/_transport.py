@@ -18,13 +18,10 @@ trickles its body one byte at a time never trips them):
 from __future__ import annotations
 
 import logging
-import ssl
 import time
-import typing
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
-import httpcore
 import httpx
 
 from ._constants import MAX_RESPONSE_BYTES
@@ -36,7 +33,6 @@ __all__ = [
     "AsyncClientTransport",
     "AsyncRetryTransport",
     "ClientTransport",
-    "DeadlineBackend",
     "RetryTransport",
     "install_deadline_backend",
 ]
@@ -62,69 +58,12 @@ def clip(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, clip(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, clip(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, clip(timeout)))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._inner.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """An httpcore network backend whose every socket operation is clipped to the call's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
-        self._inner = inner if inner is not None else httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.connect_tcp(host, port, clip(timeout), local_address, socket_options))
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.connect_unix_socket(path, clip(timeout), socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
 def install_deadline_backend(transport: httpx.HTTPTransport) -> bool:
-    """Make ``transport``'s socket operations deadline-aware; False if httpx's internals changed.
+    """Make ``transport``'s socket operations deadline-aware (``_deadline_backend``, which imports
+    httpcore: loaded when the first client is built, not by ``import step1x_edit``)."""
+    from ._deadline_backend import install
 
-    httpx does not expose httpcore's ``network_backend``; the pool it builds keeps it in
-    ``_network_backend``. tests/security checks this returns True with the pinned httpx.
-    """
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if not isinstance(pool, httpcore.ConnectionPool) or not isinstance(backend, httpcore.NetworkBackend):
-        return False
-    if not isinstance(backend, DeadlineBackend):
-        pool._network_backend = DeadlineBackend(backend)
-    return True
+    return install(transport)
 
 
 def _deadline_passed(request: httpx.Request) -> httpx.ReadTimeout:

@@ -208,7 +208,8 @@ def test_ok_still_works(client: Step1XEdit, api: FakeAPI) -> None:
 def test_the_deadline_backend_is_installed_on_the_default_transport() -> None:
     """The sync socket clip relies on httpx's internal pool attribute; a httpx upgrade that moves
     it must fail here, not silently lose the wall-time bound."""
-    from step1x_edit._transport import DeadlineBackend, RetryTransport, install_deadline_backend
+    from step1x_edit._deadline_backend import DeadlineBackend
+    from step1x_edit._transport import RetryTransport, install_deadline_backend
 
     transport = httpx.HTTPTransport()
     assert install_deadline_backend(transport) is True
