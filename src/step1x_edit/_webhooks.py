@@ -82,18 +82,19 @@ def _has_signature(value: object) -> bool:
     return any(isinstance(key, str) and key.lower() == "webhook-signature" for key in keys)
 
 
-def _arguments(headers: object, body: object, secret: str | None) -> tuple[Mapping[str, str], bytes | str, str]:
-    """Accept openai's ``(payload, headers)`` order too; refuse a parsed body; default the secret."""
+def _arguments(headers: object, body: object, secret: str | None) -> tuple[Mapping[str, str], bytes, str]:
+    """Accept openai's ``(payload, headers)`` order too; refuse a parsed body; default the secret.
+
+    Returns the headers, the body as the exact bytes received, and the secret."""
     if _is_raw(headers) and not _is_raw(body):
         headers, body = body, headers  # openai's unwrap(payload, headers) order
     elif _has_signature(body) and not _has_signature(headers):
         headers, body = body, headers  # (parsed body, headers): refused below, with the right message
     if not isinstance(headers, Mapping) and not hasattr(headers, "items"):
         raise WebhookVerificationError("headers must be the request's headers as a mapping (name -> value)")
-    if not _is_raw(body):
+    if not isinstance(body, bytes | bytearray | memoryview | str):  # what _is_raw accepts
         raise WebhookVerificationError(f"body must be {_RAW_BODY}")
-    raw = bytes(body) if isinstance(body, bytearray | memoryview) else body
-    assert isinstance(raw, bytes | str)
+    raw = _raw(body)
     if secret is None:
         secret = os.environ.get(ENV_WEBHOOK_SECRET)
         if not secret:
@@ -101,15 +102,13 @@ def _arguments(headers: object, body: object, secret: str | None) -> tuple[Mappi
     return headers, raw, secret  # type: ignore[return-value]
 
 
-def _raw(body: bytes | str) -> bytes:
-    if isinstance(body, bytes | bytearray | memoryview):
+def _raw(body: bytes | bytearray | memoryview | str) -> bytes:
+    if not isinstance(body, str):
         return bytes(body)
-    if isinstance(body, str):
-        try:
-            return body.encode("utf-8")
-        except UnicodeEncodeError:
-            raise WebhookVerificationError("body is not valid text (lone surrogate)") from None
-    raise WebhookVerificationError("body must be the raw request body (bytes or str)")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise WebhookVerificationError("body is not valid text (lone surrogate)") from None
 
 
 def _check_secret(secret: str) -> None:
@@ -137,9 +136,8 @@ def verify_webhook(
     recommends 300). Raises WebhookVerificationError naming what failed, for any malformed input
     whatsoever (a parsed body and headers that are not a mapping included).
     """
-    headers, body, secret = _arguments(headers, body, secret)
+    headers, raw, secret = _arguments(headers, body, secret)
     _check_secret(secret)
-    raw = _raw(body)
     if tolerance is not None and (
         isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not tolerance >= 0
     ):
