@@ -257,6 +257,7 @@ class AsyncStep1XEdit(_Base):
         poller = _Poller(self, prediction, deadline, on_status, learn)
         while True:
             await _shared._async_sleep(poller.delay())
+            poller.sending()
             try:
                 with deadline.scope():
                     current = await _api.get_async(self._api(), poller.id)

@@ -290,6 +290,7 @@ class _Poller:
         self.planned = client._estimate(learn)
         self.times = client._schedule(learn)
         self.last_at = 0.0  # seconds after the start of the last poll planned
+        self.sent_at = 0.0  # seconds after the start when the last poll went out
         self.expired = False
 
     def delay(self) -> float:
@@ -310,6 +311,10 @@ class _Poller:
             return max(0.0, self.deadline.at - now)
         return max(0.0, target - now)
 
+    def sending(self) -> None:
+        """Called right before each poll goes out: learning brackets jobs by send times."""
+        self.sent_at = self.deadline.elapsed()
+
     def failed(self, error: APIError) -> Step1XEditError:
         if isinstance(error, APIConnectionError | APIStatusError) and self.deadline.expired():
             return self.client._deadline_error(self.id, self.current)
@@ -319,11 +324,10 @@ class _Poller:
     def seen(self, prediction: Prediction) -> Prediction | None:
         self.current = prediction
         self.status = self.client._notify(self.on_status, prediction, self.status)
-        elapsed = self.deadline.elapsed()
         if not prediction.done:
-            self.last_pending = elapsed
+            self.last_pending = self.sent_at
             return None
-        self.client._learn(self.learn, self.last_pending, elapsed)
+        self.client._learn(self.learn, self.last_pending, self.sent_at)
         return self.client._finish(prediction)
 
 

@@ -14,6 +14,7 @@ within tens of milliseconds of finishing, with the same number of polls (one mor
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -65,24 +66,41 @@ def poll_times(policy: PollPolicy, expected: float | None = None) -> Iterator[fl
 
 
 class DurationEstimate:
-    """Typical job duration for one client: a bracket [lo, hi] narrowed by every finished job."""
+    """Typical job duration for one client, from the brackets of its last jobs.
 
-    __slots__ = ("_hi", "_lo")
+    Each finished job gives a bracket in *send* times (seconds after the call started): the poll
+    sent at ``lo`` still found it running, the one sent at ``hi`` found it done. Send times, not
+    answer times: the server looks when the poll arrives, and answer times put ``lo`` a round
+    trip late (past the finish, under load). The estimate is the middle of the intersection of
+    the last brackets that agree. Brackets that do not overlap disagree: the one at odds with the
+    most others is left out (the oldest on a tie), so one outlier job changes nothing and a new
+    duration wins once it is half the window (two jobs).
+    """
+
+    __slots__ = ("_seen", "_value")
+
+    WINDOW = 4
 
     def __init__(self) -> None:
-        self._lo = 0.0
-        self._hi: float | None = None
+        self._seen: deque[tuple[float, float]] = deque(maxlen=self.WINDOW)
+        self._value: float | None = None
 
     @property
     def value(self) -> float | None:
-        return None if self._hi is None else (self._lo + self._hi) / 2
+        return self._value
 
     def observe(self, last_pending: float | None, finished_seen: float) -> None:
-        """A job was still running at ``last_pending`` s and done by ``finished_seen`` s."""
-        low = 0.0 if last_pending is None else last_pending
-        if self._hi is None:
-            self._lo, self._hi = low, finished_seen
-            return
-        self._lo, self._hi = max(self._lo, low), min(self._hi, finished_seen)
-        if self._lo >= self._hi:  # durations changed: start again from this job
-            self._lo, self._hi = low, finished_seen
+        """A job was still running at a poll sent ``last_pending`` s after the start and done at
+        one sent ``finished_seen`` s after it (``None``: done at the first look)."""
+        low = 0.0 if last_pending is None else min(last_pending, finished_seen)
+        self._seen.append((low, finished_seen))
+        agree = list(self._seen)
+        while len(agree) > 1:
+            odds = [
+                sum(1 for j, (lo2, hi2) in enumerate(agree) if j != i and (lo >= hi2 or lo2 >= hi))
+                for i, (lo, hi) in enumerate(agree)
+            ]
+            if max(odds) == 0:
+                break
+            del agree[odds.index(max(odds))]
+        self._value = (max(lo for lo, _ in agree) + min(hi for _, hi in agree)) / 2

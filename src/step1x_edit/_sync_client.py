@@ -250,6 +250,7 @@ class Step1XEdit(_Base):
         poller = _Poller(self, prediction, deadline, on_status, learn)
         while True:
             _shared._sleep(poller.delay())
+            poller.sending()
             try:
                 with deadline.scope():
                     current = _api.get(self._api(), poller.id)

@@ -21,10 +21,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 import httpx
 
-from ._constants import MAX_RESPONSE_BYTES
+from ._constants import MAX_CONNECTIONS, MAX_RESPONSE_BYTES
 from ._deadline import current_scope, monotonic
 from ._exceptions import ContractViolationError
 from ._retry import RetryPolicy, connect_retries, note_attempts, retry_delay, should_retry
@@ -36,6 +37,9 @@ __all__ = [
     "RetryTransport",
     "install_deadline_backend",
 ]
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("step1x_edit")
 
@@ -56,6 +60,18 @@ def clip(timeout: float | None) -> float | None:
         return timeout
     left = max(remaining, _MIN_TIMEOUT)
     return left if timeout is None else min(timeout, left)
+
+
+def default_async_transport() -> httpx.AsyncHTTPTransport:
+    """The async client's own connection pool: MAX_CONNECTIONS connections, all kept alive
+    (httpx keeps 20: past that, every idle connection is closed and the next request reconnects),
+    with the cheap idle-connection check of ``_deadline_backend.install_async``."""
+    from ._deadline_backend import install_async
+
+    limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    install_async(transport)
+    return transport
 
 
 def install_deadline_backend(transport: httpx.HTTPTransport) -> bool:
@@ -321,22 +337,36 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep,
         buffer: bool = True,
     ) -> None:
-        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        # Our own pool gets a gate of as many slots as it has connections, so requests queue here
+        # (an asyncio.Semaphore) and never inside httpcore's pool.
+        self._gate: asyncio.Semaphore | None = None
+        if inner is None:
+            import asyncio
+
+            inner, self._gate = default_async_transport(), asyncio.Semaphore(MAX_CONNECTIONS)
+        self._inner = inner
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._buffer = buffer
 
-    async def _attempt(self, request: httpx.Request, remaining: float | None) -> httpx.Response:
-        if remaining is None:
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        if self._gate is None:
             response = await self._inner.handle_async_request(request)
             return await aread_body(response, request) if self._buffer else response
+        async with self._gate:
+            response = await self._inner.handle_async_request(request)
+            return await aread_body(response, request) if self._buffer else response
+
+    async def _attempt(self, request: httpx.Request, remaining: float | None) -> httpx.Response:
+        if remaining is None:
+            return await self._send(request)
         import asyncio
 
         try:
-            # Cancelled from outside when the deadline passes, whatever the server trickles.
+            # Cancelled from outside when the deadline passes, whatever the server trickles
+            # (a wait for a free connection included).
             async with asyncio.timeout(max(remaining, _MIN_TIMEOUT)):
-                response = await self._inner.handle_async_request(request)
-                return await aread_body(response, request) if self._buffer else response
+                return await self._send(request)
         except TimeoutError:
             raise _deadline_passed(request) from None
 

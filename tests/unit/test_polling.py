@@ -60,17 +60,52 @@ def test_duration_estimate_narrows_a_bracket() -> None:
     assert estimate.value == pytest.approx(1.8)
     estimate.observe(1.8, 1.9)  # narrower on both sides
     assert estimate.value == pytest.approx(1.85)
-    estimate.observe(3.0, 3.5)  # jobs got slower than the bracket allows: start over
+    estimate.observe(3.0, 3.5)  # one slower job could be an outlier: kept out
+    assert estimate.value == pytest.approx(1.85)
+    estimate.observe(3.1, 3.4)  # a second one: jobs got slower, the old brackets go
     assert estimate.value == pytest.approx(3.25)
 
 
-def _job(api: FakeAPI, clock: FakeClock, done_at: float, end: str = "completed") -> None:
-    """Result answers 'processing' until ``done_at`` fake seconds after the first request."""
+def test_one_outlier_job_does_not_move_the_estimate() -> None:
+    estimate = DurationEstimate()
+    for _ in range(8):
+        estimate.observe(3.28, 3.31)
+    estimate.observe(4.5, 5.1)  # one job far slower than the rest (a busy moment)
+    assert 3.28 <= (value := estimate.value) is not None
+    assert value <= 3.31
+    estimate.observe(2.0, 2.4)  # and one far faster
+    assert 3.28 <= (value := estimate.value) is not None
+    assert value <= 3.31
+
+
+def test_a_new_duration_is_learnt_from_two_jobs() -> None:
+    estimate = DurationEstimate()
+    for _ in range(8):
+        estimate.observe(3.28, 3.31)
+    estimate.observe(5.9, 6.05)
+    estimate.observe(5.92, 6.02)
+    assert estimate.value == pytest.approx((5.92 + 6.02) / 2)
+
+
+def test_jittery_durations_keep_the_estimate_inside_their_range() -> None:
+    estimate = DurationEstimate()
+    for i in range(40):  # jobs of 0.50-0.56 s, each bracketed by polls 25 ms apart
+        done = 0.5 + 0.06 * ((i * 7) % 11) / 10
+        estimate.observe(done - 0.02, done + 0.005)
+        value = estimate.value
+        assert value is not None
+        assert 0.47 <= value <= 0.57
+
+
+def _job(api: FakeAPI, clock: FakeClock, done_at: float, end: str = "completed", answer_takes: float = 0.0) -> None:
+    """Result answers 'processing' until ``done_at`` fake seconds after the first request; each
+    answer takes ``answer_takes`` seconds to come back (the server looks when the poll arrives)."""
     start: list[float] = []
 
     def answer(_request: httpx.Request) -> httpx.Response:
-        start.append(clock.now)
-        return ok(end if clock.now - start[0] >= done_at else "processing")
+        status = end if clock.now - start[0] >= done_at else "processing"
+        clock.now += answer_takes
+        return ok(status)
 
     def submit(_request: httpx.Request) -> httpx.Response:
         start.append(clock.now)
@@ -103,6 +138,20 @@ def test_second_job_is_seen_sooner_after_learning(client: Step1XEdit, api: FakeA
         delays.append(clock.now - started - 3.3)
     assert delays[0] > 0.2  # the base schedule: up to 25 % late
     assert delays[-1] < 0.05  # once learned, a poll lands just after the usual finish
+
+
+def test_learning_is_not_thrown_off_by_slow_answers(client: Step1XEdit, api: FakeAPI, clock: FakeClock) -> None:
+    # Every answer takes 0.15 s to come back: the server looks at the job when the poll is sent,
+    # so the poll that lands just after the usual finish is the one *sent* then (regression:
+    # brackets were made of answer times, which planned every poll one round trip late).
+    delays = []
+    for _ in range(5):
+        _job(api, clock, done_at=3.3, answer_takes=0.15)
+        started = clock.now
+        client.edit("x", "https://example.com/a.png")
+        delays.append(clock.now - started - 3.3 - 0.15)  # minus the last answer's own trip
+    assert delays[0] > 0.2
+    assert delays[-1] < 0.05
 
 
 @pytest.mark.parametrize("end", ["failed", "cancelled", "timeout"])

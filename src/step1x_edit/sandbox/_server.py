@@ -150,6 +150,15 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _listening_socket(family: socket.AddressFamily) -> socket.socket:
+    """The socket uvicorn serves on. Its proto must say TCP: asyncio sets TCP_NODELAY only on
+    sockets whose proto is IPPROTO_TCP, and accepted sockets inherit the listener's. With proto 0
+    uvicorn's separate head and body writes met Nagle and delayed ACKs: 40 ms per response."""
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return sock
+
+
 @contextlib.contextmanager
 def serve(
     config: SandboxConfig | None = None,
@@ -175,8 +184,7 @@ def serve(
     state: dict[str, Any] = {}
 
     async def main() -> None:
-        upstream = socket.socket(socket.AF_INET6 if ":" in host and not proxy else socket.AF_INET)
-        upstream.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        upstream = _listening_socket(socket.AF_INET6 if ":" in host and not proxy else socket.AF_INET)
         proxy_server: asyncio.Server | None = None
         relay: _Proxy | None = None
         try:
