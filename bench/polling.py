@@ -80,7 +80,29 @@ def job_fixed(base: str, duration: float) -> float:
             time.sleep(1.0)
 
 
-VARIANTS = {"step1x_edit": job_step1x, "fixed 1 s": job_fixed}
+_LEARNED: dict[str, object] = {}  # base URL -> the one client that has seen this sandbox's jobs
+WARM_UP = 3
+
+
+def learned_client(base: str) -> object:
+    from step1x_edit import Step1XEdit
+
+    return _LEARNED.setdefault(base, Step1XEdit(api_key=API_KEY, base_url=base))
+
+
+def job_learned(base: str, duration: float) -> float:
+    """The same client for every job of this sandbox: it has seen WARM_UP jobs before the first
+    measured one (issue 12: detection delay once the client has seen a few)."""
+    client = learned_client(base)
+    t0 = time.monotonic()
+    p = client.edit(**INPUT, timeout=duration * 2 + 30)  # type: ignore[attr-defined]
+    t1 = time.monotonic()
+    if p.status != "completed":
+        raise RuntimeError(f"status {p.status}")
+    return t1 - t0
+
+
+VARIANTS = {"step1x_edit": job_step1x, "step1x_edit learned": job_learned, "fixed 1 s": job_fixed}
 
 
 def one(server: Helper, variant: str, duration: float) -> Outcome:
@@ -115,6 +137,10 @@ def run(quick: bool) -> Section:
                 strict=True,
             )
         )
+        warm = [pool.submit(lambda job: [VARIANTS[job[0]](servers[job].base_url, job[1]) for _ in range(WARM_UP)], job)
+                for job in jobs if job[0] == "step1x_edit learned"]  # fmt: skip
+        for future in warm:
+            future.result()
         for _ in range(reps):
             futures = {job: pool.submit(one, servers[job], *job) for job in jobs}
             for job, future in futures.items():
@@ -122,7 +148,8 @@ def run(quick: bool) -> Section:
     section = Section(
         "Polling: detection delay and requests per job",
         f"{reps} repetition(s); all jobs of a repetition run concurrently, each against its own sandbox "
-        "process; a fresh client per job (nothing learned from earlier jobs). Delay = return time - "
+        "process; a fresh client per job (nothing learned from earlier jobs), and one client per job length "
+        f"that has run {WARM_UP} jobs of that length first (warm-up not counted). Delay = return time - "
         "(call start + job duration); requests counted by the sandbox.",
         [
             "job",
@@ -134,6 +161,9 @@ def run(quick: bool) -> Section:
             "delay target (≤ 50 ms + 25 %)",
         ],
     )
+    for client in _LEARNED.values():
+        client.close()  # type: ignore[attr-defined]
+    _LEARNED.clear()
     errors: list[str] = []
     for d in durations:
         for v in VARIANTS:
@@ -145,7 +175,10 @@ def run(quick: bool) -> Section:
             section.rows.append(
                 [
                     f"{d:g} s",
-                    "`step1x_edit`" if v == "step1x_edit" else fixed_label,
+                    {
+                        "step1x_edit": "`step1x_edit` (fresh client)",
+                        "step1x_edit learned": f"`step1x_edit` (one client, after {WARM_UP} jobs)",
+                    }.get(v, fixed_label),
                     fmt(median(delays), 0),
                     f"{fmt(min(delays), 0)}-{fmt(max(delays), 0)}" if delays else "n/a",
                     fmt(median([o.results for o in good]), 0) if good else "n/a",
@@ -153,21 +186,28 @@ def run(quick: bool) -> Section:
                     f"{limit:.0f} ms",
                 ]
             )
-            if v == "step1x_edit":
+            if v.startswith("step1x_edit"):
+                learned = v == "step1x_edit learned"
+                goal = 0.05 + (0.10 if learned else 0.25) * d
                 worst = max(delays) if delays else float("nan")
                 section.targets.append(
                     Target(
-                        f"{d:g} s job: detection delay (worst of {len(delays)})",
-                        f"≤ {limit:.0f} ms (stretch ≤ {(0.05 + 0.10 * d) * 1e3:.0f} ms)",
-                        f"{fmt(worst, 0)} ms" + (" (stretch met)" if worst <= (0.05 + 0.10 * d) * 1e3 else ""),
-                        bool(worst <= limit) if delays else None,
+                        f"{d:g} s job, {'after ' + str(WARM_UP) + ' jobs' if learned else 'fresh client'}: detection delay (worst of {len(delays)})",
+                        f"≤ {goal * 1e3:.0f} ms"
+                        + ("" if learned else f" (stretch ≤ {(0.05 + 0.10 * d) * 1e3:.0f} ms)"),
+                        f"{fmt(worst, 0)} ms"
+                        + (" (stretch met)" if not learned and worst <= (0.05 + 0.10 * d) * 1e3 else ""),
+                        bool(worst <= goal * 1e3) if delays else None,
                     )
                 )
                 if d == 30.0:
                     most = max(o.results for o in good) if good else -1
                     section.targets.append(
                         Target(
-                            "30 s job: result requests (worst)", "≤ 20", str(most), 0 <= most <= 20 if good else None
+                            f"30 s job, {'after ' + str(WARM_UP) + ' jobs' if learned else 'fresh client'}: result requests (worst)",
+                            "≤ 20",
+                            str(most),
+                            0 <= most <= 20 if good else None,
                         )
                     )
     if errors:
