@@ -110,7 +110,7 @@ def _required_paths(body: dict[str, Any]) -> list[tuple[str, ...]]:
     data = body.get("data")
     if isinstance(data, dict):
         paths += [("data", key) for key in data]
-        for nested in ("urls", "timings"):
+        for nested in ("urls", "timings", "upload"):
             if isinstance(data.get(nested), dict):
                 paths += [("data", nested, key) for key in data[nested]]
     return paths
