@@ -49,6 +49,7 @@ _CHECKS = {
     "method": "presigned-put-method-changed",
     "header": "presigned-put-header-changed",
     "put-status": "presigned-put-refused",
+    "request": "request-not-in-spec",
 }
 
 
@@ -100,7 +101,7 @@ def _from_problem(name: str, where: str, problem: Problem) -> Finding:
         path = f"{path}.{match.group(1)}"
     message = (
         problem.message
-        if problem.keyword in ("status", "content-type", "json")
+        if problem.keyword in ("status", "content-type", "json", "request")
         else f"{problem.message} [{problem.rule}]"
     )
     return Finding("breaking", _CHECKS.get(problem.keyword, "response-schema-violated"), name, where, path, message)

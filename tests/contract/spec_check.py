@@ -123,10 +123,11 @@ class Problem:
     """The spec's x-rule (``rule completed-has-outputs of Prediction``) or keyword and schema."""
     keyword: str
     """The JSON Schema keyword that failed (``required``, ``type``, ``format``, ...; ``status``, ``content-type``,
-    ``json``; for a ticket's PUT: ``auth``, ``method``, ``header``, ``put-status``)."""
+    ``json``; ``request`` for a request that is no operation of the spec and no ticket's PUT; for a
+    ticket's PUT: ``auth``, ``method``, ``header``, ``put-status``)."""
 
     def __str__(self) -> str:
-        if self.keyword in ("status", "content-type", "json"):
+        if self.keyword in ("status", "content-type", "json", "request"):
             return f"{self.where}: {self.message}"
         return f"{self.where}: {self.path}: {self.message} [{self.rule}]"
 
@@ -269,11 +270,16 @@ def put_errors(interaction: dict[str, Any], upload: dict[str, Any]) -> list[Prob
 def interactions_errors(interactions: list[dict[str, Any]]) -> list[tuple[int, Problem]]:
     """(index, problem) for every interaction: API responses against the spec, tickets' PUTs against their ticket."""
     puts = presigned_puts(interactions)
-    return [
-        (index, problem)
-        for index, interaction in enumerate(interactions)
-        for problem in (put_errors(interaction, puts[index]) if index in puts else interaction_errors(interaction))
-    ]
+    found: list[tuple[int, Problem]] = []
+    for index, interaction in enumerate(interactions):
+        if index in puts:
+            found += [(index, problem) for problem in put_errors(interaction, puts[index])]
+            continue
+        try:
+            found += [(index, problem) for problem in interaction_errors(interaction)]
+        except LookupError as exc:  # e.g. a PUT whose ticket no longer says where to send it
+            found.append((index, Problem(f"{interaction['request']['method']} ?", "$", str(exc), "paths", "request")))
+    return found
 
 
 def cassette_problems(name: str, interactions: list[dict[str, Any]]) -> list[str]:

@@ -201,7 +201,12 @@ def test_every_cassette_has_current_provenance() -> None:
     assert all(entry["source"] in {"sandbox", "live"} for entry in provenance.values())
 
 
-SECRET = re.compile(r"Bearer (?!<WAVESPEED_API_KEY>)\S{8,}|wsk_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}|sandbox-key")
+SECRET = re.compile(
+    r"Bearer (?!<WAVESPEED_API_KEY>)\S{8,}|wsk_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}|sandbox-key"
+    # a presigned upload URL's signature or credential (the recorder redacts every query value)
+    r"|(?:Signature|Credential|Security-Token|sig)=(?!REDACTED)[^&\s'\"]{6,}",
+    re.IGNORECASE,
+)
 
 
 def test_no_secret_in_any_cassette() -> None:
@@ -216,7 +221,10 @@ def test_no_secret_in_any_cassette() -> None:
 def test_secret_scan_would_catch_a_key() -> None:
     assert SECRET.search("authorization:\n  - Bearer 0123456789abcdef")
     assert SECRET.search('"secret":"whsec_abcdefgh1234"')
+    assert SECRET.search("https://s3.example.com/k?X-Amz-Signature=9f86d081884c7d65&X-Amz-Expires=600")
+    assert SECRET.search("https://storage.example.com/k?sig=AbC123dEf456")
     assert not SECRET.search("Bearer <WAVESPEED_API_KEY>")
+    assert not SECRET.search("https://s3.example.com/k?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED")
 
 
 def test_drift_differ_reports_each_kind_of_change() -> None:
