@@ -14,7 +14,8 @@ Everything is scrubbed before it is written: the Authorization header becomes a 
 the key is replaced anywhere it appears, cookies and date-like headers are dropped, and the
 host is normalised to https://api.wavespeed.ai so cassettes do not depend on the sandbox port.
 Only the API's interactions are kept, plus the PUT of each upload ticket's bytes to its
-presigned URL, whose query values (signature, credential, expiry) are redacted.
+presigned URL; the query values (signature, credential, expiry) of that URL and of any
+download_url are redacted.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ from contract.scenarios import (
     RECORDING,
     SAMPLE_IMAGE,
     SCENARIOS,
-    UPLOAD_TICKET_PATH,
     Scenario,
 )
 from step1x_edit._spec_data import SPEC_VERSION
@@ -111,8 +111,7 @@ def _keep_contract_traffic(path: Path) -> None:
         request, response = interaction["request"], interaction["response"]
         uri = request["uri"]
         if uri.startswith(RECORDED_BASE + "/api/"):
-            if request["method"] == "POST" and urlsplit(uri).path == UPLOAD_TICKET_PATH:
-                put_urls |= _redact_ticket(response)
+            put_urls |= _redact_upload_urls(response)
             kept.append(interaction)
         elif (redacted := redact_presigned(uri)) in put_urls:
             request["uri"] = redacted
@@ -121,25 +120,35 @@ def _keep_contract_traffic(path: Path) -> None:
     path.write_text(yaml.safe_dump(cassette, sort_keys=False), encoding="utf-8")
 
 
-def _redact_ticket(response: dict[str, Any]) -> set[str]:
-    """Redact the presigned URL in a ticket response (in place); the redacted URL, if any."""
+def _redact_upload_urls(response: dict[str, Any]) -> set[str]:
+    """Redact the query of ``data.download_url`` and ``data.upload.url`` in place; the redacted upload.url, if any.
+
+    On the real API a ticket's upload.url is a presigned storage URL, and a download_url may be a
+    signed one: their query values are short-lived credentials. The sandbox's carry no query.
+    """
     raw = response["body"]["string"]
     try:
         body = json.loads(raw)
     except (ValueError, TypeError):
         return set()
     data = body.get("data") if isinstance(body, dict) else None
-    upload = data.get("upload") if isinstance(data, dict) else None
-    if not isinstance(upload, dict) or not isinstance(upload.get("url"), str):
+    if not isinstance(data, dict):
         return set()
-    redacted = redact_presigned(upload["url"])
-    if redacted != upload["url"]:
-        upload["url"] = redacted
+    changed, put_urls = False, set()
+    if isinstance(data.get("download_url"), str):
+        redacted = redact_presigned(data["download_url"])
+        changed, data["download_url"] = redacted != data["download_url"], redacted
+    upload = data.get("upload")
+    if isinstance(upload, dict) and isinstance(upload.get("url"), str):
+        redacted = redact_presigned(upload["url"])
+        changed, upload["url"] = changed or redacted != upload["url"], redacted
+        put_urls.add(redacted)
+    if changed:
         text = json.dumps(body)
         response["body"]["string"] = text.encode() if isinstance(raw, bytes) else text
         for name in [n for n in response["headers"] if n.lower() == "content-length"]:
             response["headers"][name] = [str(len(text.encode()))]
-    return {redacted}
+    return put_urls
 
 
 def _add_extra_fields(path: Path) -> None:

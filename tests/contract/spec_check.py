@@ -236,6 +236,18 @@ def presigned_puts(interactions: list[dict[str, Any]]) -> dict[int, dict[str, An
     return found
 
 
+@cache
+def put_rule() -> str:
+    """The spec's own words for the PUT (an x-facts entry of createUploadTicket), as a rule name."""
+    for item in spec()["paths"].values():
+        operation = item.get("post", {})
+        if operation.get("operationId") == TICKET_OPERATION:
+            for fact in operation.get("x-facts", []):
+                if "Authorization" in fact.get("fact", ""):
+                    return f"fact of {TICKET_OPERATION} ({fact['x-status']}): {fact['fact']}"
+    return f"UploadInstruction of {TICKET_OPERATION}"
+
+
 def put_errors(interaction: dict[str, Any], upload: dict[str, Any]) -> list[Problem]:
     """How a ticket's PUT departs from the ticket and the spec's ``UploadInstruction``.
 
@@ -244,7 +256,7 @@ def put_errors(interaction: dict[str, Any], upload: dict[str, Any]) -> list[Prob
     header, and any 2xx means stored.
     """
     request, response = interaction["request"], interaction["response"]
-    where, rule = PRESIGNED_PUT, "rule presigned-put of UploadInstruction"
+    where, rule = PRESIGNED_PUT, put_rule()
     sent = {name.lower(): value for name, value in request["headers"].items()}
     problems = []
     if "authorization" in sent:

@@ -172,6 +172,7 @@ def test_the_replay_refuses_a_client_that_sends_the_key_to_the_presigned_url(
 # --- the recorder, on a ticket as the real API answers it (PUT to a storage host, signed query) --------
 
 STORAGE = "https://storage.example-cdn.com/uploads/3f2a/sample.png"
+CDN = "https://cdn.example-cdn.com/uploads/3f2a/sample.png"
 SIGNED = (
     STORAGE
     + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261203&X-Amz-Signature=9f86d081884c7d65"
@@ -185,7 +186,7 @@ def _live_like(tmp_path: Path) -> Path:
         "message": "success",
         "data": {
             "type": "image",
-            "download_url": "https://cdn.example-cdn.com/uploads/3f2a/sample.png",
+            "download_url": CDN + "?Expires=1765000000&Signature=c2lnbmVkLWdldA&Key-Pair-Id=K2EXAMPLE",
             "filename": "sample.png",
             "size": len(PNG),
             "upload": {"method": "PUT", "url": SIGNED, "headers": {"Content-Type": "image/png"}},
@@ -220,11 +221,12 @@ def _live_like(tmp_path: Path) -> Path:
 def test_recorder_keeps_a_foreign_host_put_and_redacts_its_signature(tmp_path: Path) -> None:
     path = _live_like(tmp_path)
     assert SECRET.search(path.read_text())  # the raw recording holds a signature the scan recognises
-    recorder._keep_contract_traffic(path)
+    recorder._keep_contract_traffic(path)  # what record() runs after vcrpy wrote the file
     text = path.read_text()
     assert not SECRET.search(text), text
     assert "9f86d081884c7d65" not in text
     assert "AKIAEXAMPLE" not in text
+    assert "c2lnbmVkLWdldA" not in text  # a signed download_url is redacted too
     interactions = yaml.safe_load(text)["interactions"]
     assert [i["request"]["method"] for i in interactions] == ["POST", "PUT"]
     redacted = f"{STORAGE}?X-Amz-Algorithm={PRESIGNED_REDACTED}&X-Amz-Credential={PRESIGNED_REDACTED}"
@@ -232,6 +234,7 @@ def test_recorder_keeps_a_foreign_host_put_and_redacts_its_signature(tmp_path: P
     assert interactions[1]["request"]["uri"] == redacted
     ticket = json.loads(interactions[0]["response"]["body"]["string"])
     assert ticket["data"]["upload"]["url"] == redacted
+    assert ticket["data"]["download_url"] == CDN + "?Expires=REDACTED&Signature=REDACTED&Key-Pair-Id=REDACTED"
     assert interactions[0]["response"]["headers"]["content-length"] == [
         str(len(interactions[0]["response"]["body"]["string"].encode()))
     ]
