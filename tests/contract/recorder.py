@@ -13,6 +13,9 @@ and exits 1 when the drift report has breaking or compatible findings.
 Everything is scrubbed before it is written: the Authorization header becomes a placeholder,
 the key is replaced anywhere it appears, cookies and date-like headers are dropped, and the
 host is normalised to https://api.wavespeed.ai so cassettes do not depend on the sandbox port.
+Only the API's interactions are kept, plus the PUT of each upload ticket's bytes to its
+presigned URL; the query values (signature, credential, expiry) of that URL and of any
+download_url are redacted.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import vcr
@@ -36,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from contract.scenarios import (
     EXTRA_FIELDS,
     KEY_PLACEHOLDER,
+    PRESIGNED_REDACTED,
     RECORDED_BASE,
     RECORDING,
     SAMPLE_IMAGE,
@@ -85,12 +90,65 @@ def _scrubber(origin: str, key: str) -> Any:
     return request, response
 
 
-def _keep_api_only(path: Path) -> None:
+def redact_presigned(url: str) -> str:
+    """A presigned URL with every query value replaced (signature, credential, expiry: short-lived secrets)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = urlencode([(name, PRESIGNED_REDACTED) for name, _ in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit(parts._replace(query=query))
+
+
+def _keep_contract_traffic(path: Path) -> None:
+    """Keep the API's interactions and the PUT of each upload ticket; drop the rest (webhook deliveries).
+
+    A ticket's presigned URL is redacted in the ticket's body and in the PUT's request alike, so
+    the two still name each other (replays match on method and path).
+    """
     cassette = _load_yaml(path.read_text(encoding="utf-8"))
-    cassette["interactions"] = [
-        i for i in cassette["interactions"] if i["request"]["uri"].startswith(RECORDED_BASE + "/api/")
-    ]
+    kept, put_urls = [], set()
+    for interaction in cassette["interactions"]:
+        request, response = interaction["request"], interaction["response"]
+        uri = request["uri"]
+        if uri.startswith(RECORDED_BASE + "/api/"):
+            put_urls |= _redact_upload_urls(response)
+            kept.append(interaction)
+        elif (redacted := redact_presigned(uri)) in put_urls:
+            request["uri"] = redacted
+            kept.append(interaction)
+    cassette["interactions"] = kept
     path.write_text(yaml.safe_dump(cassette, sort_keys=False), encoding="utf-8")
+
+
+def _redact_upload_urls(response: dict[str, Any]) -> set[str]:
+    """Redact the query of ``data.download_url`` and ``data.upload.url`` in place; the redacted upload.url, if any.
+
+    On the real API a ticket's upload.url is a presigned storage URL, and a download_url may be a
+    signed one: their query values are short-lived credentials. The sandbox's carry no query.
+    """
+    raw = response["body"]["string"]
+    try:
+        body = json.loads(raw)
+    except (ValueError, TypeError):
+        return set()
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        return set()
+    changed, put_urls = False, set()
+    if isinstance(data.get("download_url"), str):
+        redacted = redact_presigned(data["download_url"])
+        changed, data["download_url"] = redacted != data["download_url"], redacted
+    upload = data.get("upload")
+    if isinstance(upload, dict) and isinstance(upload.get("url"), str):
+        redacted = redact_presigned(upload["url"])
+        changed, upload["url"] = changed or redacted != upload["url"], redacted
+        put_urls.add(redacted)
+    if changed:
+        text = json.dumps(body)
+        response["body"]["string"] = text.encode() if isinstance(raw, bytes) else text
+        for name in [n for n in response["headers"] if n.lower() == "content-length"]:
+            response["headers"][name] = [str(len(text.encode()))]
+    return put_urls
 
 
 def _add_extra_fields(path: Path) -> None:
@@ -131,11 +189,12 @@ def _is_loopback(url: str) -> bool:
 def plan(chosen: list[Scenario]) -> str:
     """What one live run costs, said before anything is sent."""
     billed = sum(s.billed for s in chosen)
+    uploads = sum(s.replay in ("upload", "upload_ticket") for s in chosen)
     target = live_base()
     text = (
         f"Live run against {target}: {len(chosen)} scenarios ({', '.join(s.name for s in chosen)}), "
         f"{billed} billed prediction(s) on the real API (about ${0.03 * billed:.2f} at $0.03 per image) "
-        "plus one upload of a 1.2 kB sample picture."
+        f"plus {uploads} upload(s) of a 1.2 kB sample picture (multipart, and ticket + PUT)."
     )
     if _is_loopback(target):
         text += " The target is a local sandbox: nothing is billed."
@@ -183,7 +242,7 @@ def record(scenario: Scenario, out: Path, *, live: bool) -> dict[str, Any]:
         http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {send_key}"}, timeout=30)
         with recorder.use_cassette(str(path)), http:
             scenario.record(Client(base_url=base_url).set_httpx_client(http))
-    _keep_api_only(path)
+    _keep_contract_traffic(path)
     modified = None
     if scenario.name == "extra_fields":
         _add_extra_fields(path)

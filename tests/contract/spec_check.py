@@ -102,7 +102,8 @@ def _choose(schema: dict[str, Any], document: Any) -> tuple[dict[str, Any], list
             return branch, []
     if isinstance(document, dict):
         meant_success = document.get("code") == 200 or isinstance(document.get("data"), dict)
-        names = {"PredictionEnvelope", "UploadEnvelope"} if meant_success else {"ErrorEnvelope", "BareError"}
+        success = {"PredictionEnvelope", "UploadEnvelope", "UploadTicketEnvelope"}
+        names = success if meant_success else {"ErrorEnvelope", "BareError"}
         meant = [(b, e) for b, e in per_branch if b.get("x-schema-name") in names]
         if meant:  # the error bodies: the shape it is closest to
             return min(meant, key=lambda pair: (len(pair[1]), pair[0].get("x-schema-name") == "BareError"))
@@ -121,10 +122,12 @@ class Problem:
     rule: str
     """The spec's x-rule (``rule completed-has-outputs of Prediction``) or keyword and schema."""
     keyword: str
-    """The JSON Schema keyword that failed (``required``, ``type``, ``format``, ...; ``status``, ``content-type``, ``json``)."""
+    """The JSON Schema keyword that failed (``required``, ``type``, ``format``, ...; ``status``, ``content-type``,
+    ``json``; ``request`` for a request that is no operation of the spec and no ticket's PUT; for a
+    ticket's PUT: ``auth``, ``method``, ``header``, ``put-status``)."""
 
     def __str__(self) -> str:
-        if self.keyword in ("status", "content-type", "json"):
+        if self.keyword in ("status", "content-type", "json", "request"):
             return f"{self.where}: {self.message}"
         return f"{self.where}: {self.path}: {self.message} [{self.rule}]"
 
@@ -186,10 +189,111 @@ def interaction_errors(interaction: dict[str, Any]) -> list[Problem]:
     )
 
 
+# --- the PUT of an upload ticket's bytes (not an API operation: a presigned URL, usually another host) ---
+
+TICKET_OPERATION = "createUploadTicket"
+PRESIGNED_PUT = "PUT {upload.url}"
+"""How a ticket's PUT is named in reports (its URL holds a per-upload token)."""
+
+
+def _json_body(response: dict[str, Any]) -> Any:
+    raw = response["body"]["string"]
+    try:
+        return json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+
+
+def _is_ticket_request(request: dict[str, Any]) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        _, operation = operation_for(request["method"], urlsplit(request["uri"]).path)
+    except LookupError:
+        return False
+    return bool(operation.get("operationId") == TICKET_OPERATION)
+
+
+def presigned_puts(interactions: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Index of each interaction that sends a ticket's bytes -> the ticket's ``data.upload`` instruction.
+
+    The request to a ticket's ``upload.url`` that follows the ticket is its PUT (matched by URL,
+    whatever its method, so a wrong method is reported rather than missed).
+    """
+    found: dict[int, dict[str, Any]] = {}
+    for index, interaction in enumerate(interactions):
+        if not _is_ticket_request(interaction["request"]):
+            continue
+        body = _json_body(interaction["response"])
+        data = body.get("data") if isinstance(body, dict) else None
+        upload = data.get("upload") if isinstance(data, dict) else None
+        if not isinstance(upload, dict) or not isinstance(upload.get("url"), str):
+            continue
+        for later in range(index + 1, len(interactions)):
+            if interactions[later]["request"]["uri"] == upload["url"]:
+                found[later] = upload
+                break
+    return found
+
+
+@cache
+def put_rule() -> str:
+    """The spec's own words for the PUT (an x-facts entry of createUploadTicket), as a rule name."""
+    for item in spec()["paths"].values():
+        operation = item.get("post", {})
+        if operation.get("operationId") == TICKET_OPERATION:
+            for fact in operation.get("x-facts", []):
+                if "Authorization" in fact.get("fact", ""):
+                    return f"fact of {TICKET_OPERATION} ({fact['x-status']}): {fact['fact']}"
+    return f"UploadInstruction of {TICKET_OPERATION}"
+
+
+def put_errors(interaction: dict[str, Any], upload: dict[str, Any]) -> list[Problem]:
+    """How a ticket's PUT departs from the ticket and the spec's ``UploadInstruction``.
+
+    The spec (createUploadTicket, fact observed from the vendor SDK): the bytes go with
+    ``upload.method`` to ``upload.url`` with exactly ``upload.headers`` and no Authorization
+    header, and any 2xx means stored.
+    """
+    request, response = interaction["request"], interaction["response"]
+    where, rule = PRESIGNED_PUT, put_rule()
+    sent = {name.lower(): value for name, value in request["headers"].items()}
+    problems = []
+    if "authorization" in sent:
+        message = "the request to the presigned URL carries an Authorization header: the API key must never go there"
+        problems.append(Problem(where, "$request.headers.authorization", message, rule, "auth"))
+    if request["method"] != upload.get("method", "PUT"):
+        message = f"sent with {request['method']} where the ticket says {upload.get('method')!r}"
+        problems.append(Problem(where, "$request.method", message, rule, "method"))
+    headers = upload.get("headers")
+    for name, value in (headers if isinstance(headers, dict) else {}).items():
+        got = sent.get(str(name).lower())
+        got = got[0] if isinstance(got, list) and len(got) == 1 else got
+        if got != value:
+            message = f"header {name} is {got!r} where the ticket says {value!r} (a presigned signature covers it)"
+            problems.append(Problem(where, f"$request.headers.{str(name).lower()}", message, rule, "header"))
+    status = response["status"]["code"]
+    if not 200 <= status < 300:
+        message = f"the presigned URL answered HTTP {status}: the bytes were not stored"
+        problems.append(Problem(where, "$", message, rule, "put-status"))
+    return problems
+
+
+def interactions_errors(interactions: list[dict[str, Any]]) -> list[tuple[int, Problem]]:
+    """(index, problem) for every interaction: API responses against the spec, tickets' PUTs against their ticket."""
+    puts = presigned_puts(interactions)
+    found: list[tuple[int, Problem]] = []
+    for index, interaction in enumerate(interactions):
+        if index in puts:
+            found += [(index, problem) for problem in put_errors(interaction, puts[index])]
+            continue
+        try:
+            found += [(index, problem) for problem in interaction_errors(interaction)]
+        except LookupError as exc:  # e.g. a PUT whose ticket no longer says where to send it
+            found.append((index, Problem(f"{interaction['request']['method']} ?", "$", str(exc), "paths", "request")))
+    return found
+
+
 def cassette_problems(name: str, interactions: list[dict[str, Any]]) -> list[str]:
     """Every problem of every interaction, each line naming the cassette and the interaction."""
-    return [
-        f"{name}.yaml #{index}: {problem}"
-        for index, interaction in enumerate(interactions)
-        for problem in interaction_errors(interaction)
-    ]
+    return [f"{name}.yaml #{index}: {problem}" for index, problem in interactions_errors(interactions)]

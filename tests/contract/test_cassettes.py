@@ -23,10 +23,10 @@ import pytest
 import vcr
 import yaml
 
-from step1x_edit import PollPolicy, Prediction, Step1XEdit
+from step1x_edit import PollPolicy, Prediction, Step1XEdit, _api
 from step1x_edit._spec_data import SPEC_VERSION
 from step1x_edit_api import Client
-from step1x_edit_api.models import BareError, ErrorEnvelope, PredictionEnvelope, UploadEnvelope
+from step1x_edit_api.models import BareError, ErrorEnvelope, PredictionEnvelope, UploadEnvelope, UploadTicketEnvelope
 
 from .drift import cassette_findings, shape, shape_findings, summarize
 from .scenarios import IMAGE, KEY_PLACEHOLDER, PNG, RECORDED_BASE, RECORDING, SCENARIOS, Scenario
@@ -88,12 +88,28 @@ def test_spec_check_names_the_json_path() -> None:
     assert response_problems("GET", "/api/v3/predictions/a/result", 402, {}, b"{}") != []
 
 
+def _has_authorization(request: Any) -> bool:
+    return any(name.lower() == "authorization" for name in request.headers)
+
+
+def same_authorization(sent: Any, recorded: Any) -> None:
+    """vcrpy matcher: a request sends the key exactly when the recorded one did (a ticket's PUT never does)."""
+    assert _has_authorization(sent) == _has_authorization(recorded), (
+        f"{sent.method} {sent.path}: Authorization header {'sent' if _has_authorization(sent) else 'missing'}; "
+        f"the recording {'has' if _has_authorization(recorded) else 'has none'}"
+    )
+
+
 @pytest.fixture
 def replaying(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     scenario: Scenario = request.param
     monkeypatch.setattr(RECORDING, "poll_interval", 0.0)  # replays need no waiting between polls
-    match_on = ["method", "path"] + (["query"] if scenario.replay == "webhook" else [])
+    if scenario.replay == "upload_ticket":
+        # What moving `x-preferred: true` to createUploadTicket and running scripts/regenerate does.
+        monkeypatch.setattr(_api, "PREFERRED_UPLOAD", "createUploadTicket")
+    match_on = ["method", "path", "authorization"] + (["query"] if scenario.replay == "webhook" else [])
     player = vcr.VCR(record_mode="none", match_on=match_on)
+    player.register_matcher("authorization", same_authorization)
     with player.use_cassette(str(CASSETTES / f"{scenario.name}.yaml")) as cassette:
         yield scenario, cassette
 
@@ -108,14 +124,27 @@ def test_generated_client_replays(replaying: Any) -> None:
     scenario, cassette = replaying
     scenario.record(_generated_client())  # the same calls that made the recording
     assert cassette.all_played, f"{len(cassette.data) - cassette.play_count} recorded responses were not requested"
-    last = cassette.responses[-1]
+    last = [r for r in cassette.responses if _body(r)][-1]  # a ticket's PUT answers with no body
     status = last["status"]["code"]
     parsed = json.loads(_body(last))
     if status >= 400 or parsed.get("code", 200) != 200:
         model: Any = BareError if "error" in parsed else ErrorEnvelope
     else:
-        model = UploadEnvelope if scenario.replay == "upload" else PredictionEnvelope
+        models = {"upload": UploadEnvelope, "upload_ticket": UploadTicketEnvelope}
+        model = models.get(scenario.replay, PredictionEnvelope)
     assert model.from_dict(parsed).to_dict() is not None
+
+
+def _recorded_download_url(name: str) -> str | None:
+    """The download_url of a successful upload cassette (None for an upload the server refused)."""
+    for interaction in _cassette(name)["interactions"]:
+        try:
+            data = json.loads(_body(interaction["response"])).get("data")
+        except ValueError:
+            continue
+        if isinstance(data, dict) and "download_url" in data:
+            return str(data["download_url"])
+    return None
 
 
 @pytest.mark.parametrize("replaying", SCENARIOS, ids=IDS, indirect=True)
@@ -135,7 +164,7 @@ def test_step1x_edit_replays(replaying: Any, tmp_path: Path) -> None:
                 return client.edit("make the sky purple", IMAGE, sync=True, timeout=10)
             if scenario.replay == "edit_base64":
                 return client.edit("make the sky purple", IMAGE, base64_output=True, timeout=10)
-            if scenario.replay == "upload":
+            if scenario.replay in ("upload", "upload_ticket"):
                 return client.upload(PNG, filename="photo.png")
             recorded = _cassette(scenario.name)["interactions"][-1]["request"]["uri"]
             prediction_id = httpx.URL(recorded).path.split("/")[-2]
@@ -148,9 +177,9 @@ def test_step1x_edit_replays(replaying: Any, tmp_path: Path) -> None:
             assert getattr(info.value, "body", None) or getattr(info.value, "prediction", None) is not None
             return
         result = run()
-    if scenario.replay == "upload":
+    if scenario.replay in ("upload", "upload_ticket"):
         assert isinstance(result, str)
-        assert result.startswith("http")
+        assert result == _recorded_download_url(scenario.name)
         return
     assert isinstance(result, Prediction)
     assert result.status == scenario.expect
@@ -172,7 +201,12 @@ def test_every_cassette_has_current_provenance() -> None:
     assert all(entry["source"] in {"sandbox", "live"} for entry in provenance.values())
 
 
-SECRET = re.compile(r"Bearer (?!<WAVESPEED_API_KEY>)\S{8,}|wsk_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}|sandbox-key")
+SECRET = re.compile(
+    r"Bearer (?!<WAVESPEED_API_KEY>)\S{8,}|wsk_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}|sandbox-key"
+    # a presigned upload URL's signature or credential (the recorder redacts every query value)
+    r"|(?:Signature|Credential|Security-Token|sig)=(?!REDACTED)[^&\s'\"]{6,}",
+    re.IGNORECASE,
+)
 
 
 def test_no_secret_in_any_cassette() -> None:
@@ -187,7 +221,10 @@ def test_no_secret_in_any_cassette() -> None:
 def test_secret_scan_would_catch_a_key() -> None:
     assert SECRET.search("authorization:\n  - Bearer 0123456789abcdef")
     assert SECRET.search('"secret":"whsec_abcdefgh1234"')
+    assert SECRET.search("https://s3.example.com/k?X-Amz-Signature=9f86d081884c7d65&X-Amz-Expires=600")
+    assert SECRET.search("https://storage.example.com/k?sig=AbC123dEf456")
     assert not SECRET.search("Bearer <WAVESPEED_API_KEY>")
+    assert not SECRET.search("https://s3.example.com/k?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED")
 
 
 def test_drift_differ_reports_each_kind_of_change() -> None:

@@ -110,7 +110,7 @@ def _required_paths(body: dict[str, Any]) -> list[tuple[str, ...]]:
     data = body.get("data")
     if isinstance(data, dict):
         paths += [("data", key) for key in data]
-        for nested in ("urls", "timings"):
+        for nested in ("urls", "timings", "upload"):
             if isinstance(data.get(nested), dict):
                 paths += [("data", nested, key) for key in data[nested]]
     return paths
@@ -219,6 +219,11 @@ def test_live_path_against_the_plain_sandbox_reports_no_drift(
     assert status == 0
     assert not [f for f in findings if f.verdict != "note"], "\n".join(map(str, findings))
     assert (tmp_path / "fresh" / "upload.yaml").exists()
+    # the ticket flow too: the ticket, then its PUT (kept although it is no /api/ route), without the key
+    ticket = _load_yaml((tmp_path / "fresh" / "upload_ticket.yaml").read_text(encoding="utf-8"))["interactions"]
+    assert [(i["request"]["method"], i["response"]["status"]["code"]) for i in ticket] == [("POST", 200), ("PUT", 200)]
+    assert "authorization" not in {name.lower() for name in ticket[1]["request"]["headers"]}
+    assert "upload_ticket" in printed.err  # named in the plan
     assert "sandbox-key" not in "".join(p.read_text() for p in (tmp_path / "fresh").glob("*.yaml"))
 
 

@@ -7,7 +7,8 @@ A control copy runs every selection unmutated and must pass, so a failure is the
 Mutations: narrow a range in the spec and regenerate; drop a required response field from a
 cassette; rename a status value in the spec and regenerate; drop the strict rule "a completed
 prediction has outputs" from the spec; make submit retry after a read timeout; drop the
-Authorization header.
+Authorization header; rename download_url in the upload-ticket cassette (the failure names the
+cassette, the interaction and the field); send the key with the PUT to a ticket's presigned URL.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class Mutation:
     name: str
     apply: Callable[[Path], None]
     tests: tuple[str, ...]
+    says: tuple[str, ...] = ()
+    """What the failing run must print (e.g. the cassette and the field), besides failing."""
 
 
 MUTATIONS = [
@@ -114,6 +117,22 @@ MUTATIONS = [
         "drop-authorization-header",
         _replace("src/step1x_edit/_client.py", '"Authorization": f"Bearer {self.__api_key}",', ""),
         ("tests/unit/test_security_and_files.py", "tests/faults/test_fault_matrix.py"),
+    ),
+    Mutation(
+        "rename-download-url-in-ticket-cassette",
+        _replace("contracts/cassettes/upload_ticket.yaml", '"download_url":', '"file_url":'),
+        ("tests/contract/test_cassettes.py::test_recorded_responses_conform_to_spec",),
+        says=("upload_ticket.yaml #0: POST /api/v3/media/uploads 200: $.data: 'download_url' is a required property",),
+    ),
+    Mutation(
+        "send-the-key-to-the-presigned-url",
+        _replace(
+            "src/step1x_edit/_api.py",
+            "_put_request(http, ticket, content), auth=None)",
+            "_put_request(http, ticket, content))",  # the client's key auth then signs the PUT too
+        ),
+        ("tests/contract/test_cassettes.py::test_step1x_edit_replays",),
+        says=("PUT /_sandbox/uploads/", "Authorization header sent; the recording has none"),
     ),
 ]
 
@@ -193,3 +212,5 @@ def test_mutation_is_caught(outcomes: dict[str, subprocess.CompletedProcess[str]
     result = outcomes[mutation.name]
     assert result.returncode == 1, f"mutation survived (exit {result.returncode}):\n{result.stdout[-3000:]}"
     assert "failed" in result.stdout
+    for text in mutation.says:
+        assert text in result.stdout, f"the failure does not say {text!r}:\n{result.stdout[-3000:]}"

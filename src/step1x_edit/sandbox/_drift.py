@@ -78,6 +78,12 @@ def _extra_field(body: dict[str, Any]) -> None:
         data["queue_position"] = 0
 
 
+def _download_url_renamed(body: dict[str, Any]) -> None:
+    data = body.get("data")
+    if isinstance(data, dict) and "download_url" in data:  # an upload, or an upload ticket
+        data["url"] = data.pop("download_url")
+
+
 def _created_at_format(body: dict[str, Any]) -> None:
     data = _data(body)
     if data is not None and isinstance(data.get("created_at"), str):
@@ -185,7 +191,7 @@ CATALOGUE: tuple[Drift, ...] = (
         "response-property-type-changed",
         "$.code",
         _code_retyped,
-        cassettes=("submit_accepted", "result_lifecycle", "error_404", "upload"),
+        cassettes=("submit_accepted", "result_lifecycle", "error_404", "upload", "upload_ticket"),
     ),
     Drift(
         "envelope-code-moved",
@@ -194,7 +200,7 @@ CATALOGUE: tuple[Drift, ...] = (
         "response-required-property-removed",
         "$.code",
         _code_moved,
-        cassettes=("submit_accepted", "error_401", "upload"),
+        cassettes=("submit_accepted", "error_401", "upload", "upload_ticket"),
     ),
     Drift(
         "error-as-http-200",
@@ -241,6 +247,15 @@ CATALOGUE: tuple[Drift, ...] = (
         "$.data.created_at",
         _created_at_format,
         cassettes=("submit_accepted", "result_lifecycle", "unknown_status"),
+    ),
+    Drift(
+        "download-url-renamed",
+        "data.download_url of uploads and upload tickets renamed to data.url",
+        "breaking",
+        "response-required-property-removed",
+        "$.data.download_url",
+        _download_url_renamed,
+        cassettes=("upload", "upload_ticket"),
     ),
 )
 DRIFTS: dict[str, Drift] = {drift.name: drift for drift in CATALOGUE}
