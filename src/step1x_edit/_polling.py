@@ -5,15 +5,20 @@ The base schedule puts poll k+1 at ``factor * t_k + step`` seconds after submit 
 6 s) a job done 1 s after submit is seen at 1.02 s, a 30 s job costs 20 polls, and a job is
 never seen later than 50 ms + 25 % of its duration after it finished.
 
-Learning: the client brackets its jobs' duration (still running at the latest ``lo``, done by
-the earliest ``hi``, narrowed job after job like a bisection) and rescales the schedule, by a
-factor between 0.8 and 1, so one poll lands just after the middle of the bracket, with one
-follow-up poll 5 % later in case the job was slower. A job of the usual length is then seen
-within tens of milliseconds of finishing, with the same number of polls (one more on a miss).
+Learning: the client brackets its jobs' duration (``DurationEstimate``: the last jobs, each
+between the poll sent when it was last seen running and the one sent when it was seen done) and
+anchors the schedule so one poll lands just after the usual finish, with one follow-up 5 %
+later in case this job is slower. The anchor costs no poll more than the base schedule where it
+can (the schedule starts a little later, as long as the bound still holds for jobs a quarter of
+the usual length: a learnt 30 s job stays within 20 polls, follow-up included); otherwise the
+base schedule is scaled down by 0.8-1 to land on it. A job of the usual length is then seen
+within tens of milliseconds of finishing.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,11 +50,45 @@ class PollPolicy:
             raise ValueError("PollPolicy with factor 1 and step 0 would never advance")
 
 
-def _base(policy: PollPolicy, scale: float) -> Iterator[float]:
-    t = policy.first * scale
+def _base(policy: PollPolicy, scale: float, first: float | None = None) -> Iterator[float]:
+    t = (policy.first if first is None else first) * scale
     while True:
         yield t
         t = min(t * policy.factor + policy.step * scale, t + policy.max_interval * scale)
+
+
+def _nth(policy: PollPolicy, first: float, n: int) -> float:
+    return next(itertools.islice(_base(policy, 1.0, first), n, None))
+
+
+SHORTER = 4
+"""A learned schedule keeps the base schedule's bound (50 ms + 25 %) for every job at least
+1/SHORTER of the usual duration, however much shorter than usual it runs."""
+
+
+@functools.lru_cache(maxsize=64)
+def _anchored(policy: PollPolicy, target: float) -> tuple[tuple[float, ...], float, float]:
+    """(polls up to and including the anchor at ``target``, then the start and scale of the rest).
+
+    Preferred: the base schedule started a little later, so the poll *before* the one that would
+    first reach ``target`` lands on it; the follow-up then costs no poll more than the base
+    schedule (a 30 s job stays within 20 polls). Later starts weaken the bound for very short
+    jobs, so this is taken only while it holds for jobs of ``target / SHORTER``; otherwise the
+    base schedule is scaled down (by 0.8-1) to land on ``target``, one poll more on a miss.
+    """
+    before = list(itertools.takewhile(lambda t: t < target, _base(policy, 1.0)))
+    if before:
+        lo, hi = policy.first, target
+        for _ in range(48):  # bisection: the start whose poll number len(before) is target
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if _nth(policy, mid, len(before) - 1) < target else (lo, mid)
+        if hi <= policy.factor * target / SHORTER + policy.step:
+            head = [*itertools.islice(_base(policy, 1.0, hi), len(before) - 1), target]
+            return tuple(head), target, 1.0
+    first_after = next(t for t in _base(policy, 1.0) if t >= target)
+    scale = target / first_after
+    head = [*itertools.takewhile(lambda t: t < target - 1e-9, _base(policy, scale)), target]
+    return tuple(head), target, scale
 
 
 def poll_times(policy: PollPolicy, expected: float | None = None) -> Iterator[float]:
@@ -57,12 +96,12 @@ def poll_times(policy: PollPolicy, expected: float | None = None) -> Iterator[fl
     if expected is None or not policy.learn or expected <= 0:
         yield from _base(policy, 1.0)
         return
-    target = expected + policy.settle
-    first_after = next(t for t in _base(policy, 1.0) if t >= target)
-    for t in _base(policy, target / first_after):
-        yield t
-        if abs(t - target) < 1e-9:
-            yield target * (1 + policy.spread)
+    head, anchor, scale = _anchored(policy, expected + policy.settle)
+    yield from head
+    yield anchor * (1 + policy.spread)  # the follow-up, in case this job runs a little longer
+    rest = _base(policy, scale, anchor / scale)
+    next(rest)  # the anchor itself
+    yield from rest
 
 
 class DurationEstimate:

@@ -54,6 +54,26 @@ def test_learned_schedule_polls_just_after_the_expected_finish(expected: float) 
     assert count <= base_count + 1
 
 
+@pytest.mark.parametrize("expected", [0.5, 0.7, 2.0, 8.0, 29.0, 30.0, 120.0])
+def test_learned_schedule_keeps_the_bound_for_jobs_far_shorter_or_longer(expected: float) -> None:
+    # Issue 12: learning must not cost the 50 ms + 25 % bound for a job that runs far shorter
+    # (down to a quarter of the usual) or far longer (3x) than the client has seen. (Below
+    # 0.2 s not even the base schedule holds it: its first poll is at 0.3 s.)
+    shortest = max(expected / 4, 0.2)
+    for step in range(300):
+        duration = shortest + (3 * expected - shortest) * step / 300
+        _, seen = _polls_until(duration, PollPolicy(), expected=expected)
+        assert seen - duration <= 0.05 + 0.25 * duration + 1e-9, (expected, duration)
+
+
+@pytest.mark.parametrize("late", [0.0, 0.005, 0.02, 0.04])
+def test_a_learned_thirty_second_job_stays_within_20_polls(late: float) -> None:
+    # Issue 12: once the client has learnt 30 s jobs, one that runs up to 4 % longer is caught
+    # by the follow-up poll, still within the 20-poll budget of the base schedule.
+    count, _ = _polls_until(30.0 * (1 + late), PollPolicy(), expected=30.0)
+    assert count <= 20
+
+
 def test_duration_estimate_narrows_a_bracket() -> None:
     estimate = DurationEstimate()
     estimate.observe(1.6, 2.0)
