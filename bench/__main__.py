@@ -1,6 +1,7 @@
 """Entry point: `python -m bench [--quick] [--write] [--only NAME ...]` (or `scripts/bench`).
 
-Prints a markdown report to stdout; `--write` also writes it to bench/RESULTS.md. `--quick` is a
+Prints a markdown report to stdout; `--write` also writes it into bench/RESULTS.md, replacing the
+sections it ran and keeping the others (a `--only` run updates its own sections). `--quick` is a
 smoke mode that proves every benchmark runs (small sample sizes, short jobs): its figures are not
 meaningful and it never writes RESULTS.md unless --write is given explicitly.
 """
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "concurrency": "bench.concurrency",
     "connect": "bench.connect",
     "fixture": "bench.fixture",
+    "batch": "bench.batch",
 }
 
 
@@ -52,6 +54,39 @@ def machine() -> str:
     except OSError:
         pass
     return f"{platform.system()} {platform.release()}, {cpu_count()} CPU(s) ({cpu})"
+
+
+def _key(heading: str) -> str:
+    return heading.removeprefix("## ").split(":")[0].split(" (")[0].strip().lower()
+
+
+def merge(previous: str, header: list[str], glance: list[str], sections: list[Section]) -> str:
+    """RESULTS.md with ``sections`` (and their glance rows) replaced or added, the rest kept:
+    sections this run did not produce (other benchmarks, hand-written notes) stay as they were."""
+    fresh = {_key(s.title): s.markdown() for s in sections}
+    blocks: list[tuple[str, str]] = []  # (key, text) of each "## " block of the old file
+    for chunk in ("\n" + previous).split("\n## ")[1:]:
+        blocks.append((_key(chunk.splitlines()[0]), "## " + chunk.rstrip("\n") + "\n"))
+    old_glance = next((text for key, text in blocks if key == "targets at a glance"), "")
+    kept_rows = [
+        line
+        for line in old_glance.splitlines()[4:]
+        if line.startswith("| ") and _key(line.strip("| ").split(" | ")[0]) not in fresh
+    ]
+    out = [*header, "## Targets at a glance", "", "| benchmark | target | goal | measured | verdict |"]
+    out += ["|---|---|---|---|---|", *kept_rows, *glance, ""]
+    seen: set[str] = set()
+    for key, text in blocks:
+        if key == "targets at a glance":
+            continue
+        if key in fresh:
+            if key not in seen:
+                out.append(fresh[key])
+                seen.add(key)
+        else:
+            out.append(text)
+    out += [text for key, text in fresh.items() if key not in seen]
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     out.write(report + "\n")
     out.flush()
     if args.write:
-        (ROOT / "bench" / "RESULTS.md").write_text(report)
+        path = ROOT / "bench" / "RESULTS.md"
+        previous = path.read_text() if path.exists() else ""
+        path.write_text(merge(previous, header, summary[4:], sections))
         print(f"[bench] wrote {os.path.relpath(ROOT / 'bench' / 'RESULTS.md')}", file=sys.stderr)
     return 1 if failures else 0
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ["Overhead", "Import", "Polling", "Deadline", "Concurrency", "Connection failures", "Pytest plugin"]
+SECTIONS = ["Overhead", "Import", "Polling", "Deadline", "Concurrency", "Connection failures", "Pytest plugin", "Batch"]
 
 
 def test_benchmarks_run_in_quick_mode(tmp_path: Path) -> None:
