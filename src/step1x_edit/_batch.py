@@ -193,9 +193,10 @@ class _Limiter:
         self.active -= 1
         self._changed.set()
 
-    def decrease(self, sent_at: float) -> None:
+    def decrease(self, sent_at: float, floor: float = 1.0) -> None:
+        """Halve the limit, but not below ``floor`` (the items in flight the submit pace needs)."""
         if sent_at >= self.last_cut:  # one cut per round: 429s of requests sent before it don't count again
-            self.limit = max(1.0, self.limit / 2)
+            self.limit = min(self.limit, max(1.0, self.limit / 2, floor))
             self.last_cut = monotonic()
 
     def increase(self) -> None:
@@ -206,14 +207,17 @@ class _Limiter:
 class _Pacer:
     """Submit pacing: at most ``rate`` submits per second, none before a Retry-After has passed.
 
-    After a 429 the pace also adapts (AIMD on the rate, next to the concurrency's): it drops to
-    95 % of the submits accepted over the last second, then rises by 0.01/s per accepted submit,
-    never above the ``rate`` the caller gave.
+    After a 429 the pace adapts too (AIMD on the rate, next to the concurrency's): the submits
+    accepted over the last second are what the server allows (the ceiling), and the pace drops
+    to 98 % of it. It then rises by 0.01/s per accepted submit, up to 99 % of the ceiling, and
+    the ceiling itself creeps up by 1 % per 1,000 accepted submits, so a limit that was raised is
+    found again without a 429 every few seconds. Never above the ``rate`` the caller gave.
     """
 
     def __init__(self, rate: float | None) -> None:
         self.cap = rate
         self.rate = rate
+        self.ceiling: float | None = None
         self.next = 0.0
         self.hold_until = 0.0
         self._accepted: collections.deque[float] = collections.deque()
@@ -232,15 +236,22 @@ class _Pacer:
         self._accepted.append(now)
         while self._accepted and self._accepted[0] < now - 1.0:
             self._accepted.popleft()
+        if self.ceiling is not None:
+            self.ceiling *= 1.00001
         if self.rate is not None and self.rate != self.cap:
-            self.rate = self.rate + 0.01 if self.cap is None else min(self.cap, self.rate + 0.01)
+            top = self.cap if self.ceiling is None else 0.99 * self.ceiling
+            if self.cap is not None:
+                top = min(top, self.cap) if top is not None else self.cap
+            if top is not None:
+                self.rate = max(self.rate, min(top, self.rate + 0.01))
 
     def rejected(self, retry_after: float | None, sent_at: float) -> None:
         now = monotonic()
         self.hold_until = max(self.hold_until, now + (retry_after if retry_after is not None else 1.0))
         if sent_at >= self._last_cut:
-            observed = sum(1 for t in self._accepted if t >= now - 1.0)
-            lowered = max(0.5, 0.95 * observed)
+            observed = max(0.5, float(sum(1 for t in self._accepted if t >= now - 1.0)))
+            self.ceiling = observed
+            lowered = 0.98 * self.ceiling
             self.rate = lowered if self.rate is None else min(self.rate, lowered)
             self._last_cut = now
 
@@ -474,8 +485,10 @@ class _Engine:
             except RateLimitError as exc:  # turned away: no task was created
                 self.journal.move(item.key, j.PENDING, error=str(exc))
                 self.summary.rate_limited += 1
-                self.limiter.decrease(sent_at)
                 self.pacer.rejected(exc.retry_after, sent_at)
+                # The pace now keeps to the limit; fewer items in flight than that pace needs
+                # (submits per second x seconds per item) would only slow the batch further.
+                self.limiter.decrease(sent_at, floor=(self.pacer.rate or 0.0) * (self.duration.guess or 0.0) * 1.2)
                 continue
             except (BadRequestError, PayloadTooLargeError, InvalidParameterError) as exc:
                 self.journal.move(item.key, j.FAILED, error=str(exc))
