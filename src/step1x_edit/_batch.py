@@ -144,7 +144,6 @@ class _Stop(Exception):
     """The whole batch must stop (bad key, output folder not writable...)."""
 
 
-_LAZY_SETUP = frozenset({"download"})
 
 
 class _Calls:
@@ -152,8 +151,6 @@ class _Calls:
 
     def __init__(self, client: Any, executor: ThreadPoolExecutor | None) -> None:
         self.client, self.executor = client, executor
-        self._warm: set[str] = set()
-        self._warming: asyncio.Lock | None = None
 
     async def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
         method = getattr(self.client, name)
@@ -161,16 +158,7 @@ class _Calls:
             return await method(*args, **kwargs)
         context = contextvars.copy_context()  # carries rate_limits_to_caller into the thread
         call = functools.partial(context.run, method, *args, **kwargs)
-        loop = asyncio.get_running_loop()
-        if name in self._warm or name not in _LAZY_SETUP:
-            return await loop.run_in_executor(self.executor, call)
-        # The first call of each method runs alone: the client sets up some things lazily (e.g.
-        # its download connection pool), which threads racing through it would do twice.
-        self._warming = self._warming or asyncio.Lock()
-        async with self._warming:
-            result = await loop.run_in_executor(self.executor, call)
-            self._warm.add(name)
-            return result
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
 
 class _Limiter:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
@@ -113,6 +114,7 @@ class Step1XEdit(_Base):
         )
         self._gen: GeneratedClient | None = None
         self._downloader: httpx.Client | None = None
+        self._setup_lock = threading.Lock()
 
     def _api(self) -> GeneratedClient:
         if self._gen is None:
@@ -305,19 +307,26 @@ class Step1XEdit(_Base):
                 sink.discard()
         return paths
 
+    def _download_client(self) -> httpx.Client:
+        # Made on first use, once: the sync twin's download() is called from many threads at once
+        # (Step1XEdit.batch), and two threads must not each build (and leak) a client.
+        with self._setup_lock:
+            if self._downloader is None:
+                # A separate client with no default headers: output hosts never see the API key.
+                self._downloader = httpx.Client(
+                    timeout=self.request_timeout,
+                    follow_redirects=True,
+                    transport=RetryTransport(
+                        self._inner_transport, self.retry_policy, sleep=lambda s: _shared._sleep(s), buffer=False
+                    ),
+                )
+            return self._downloader
+
     def _fetch(self, sink: _Output, url: str) -> None:
-        if self._downloader is None:
-            # A separate client with no default headers: output hosts never see the API key.
-            self._downloader = httpx.Client(
-                timeout=self.request_timeout,
-                follow_redirects=True,
-                transport=RetryTransport(
-                    self._inner_transport, self.retry_policy, sleep=lambda s: _shared._sleep(s), buffer=False
-                ),
-            )
+        downloader = self._download_client()
         prediction, index = sink.prediction, sink.index
         try:
-            with _download_scope(sink.deadline), self._downloader.stream("GET", url) as response:
+            with _download_scope(sink.deadline), downloader.stream("GET", url) as response:
                 if response.status_code >= 400:
                     text = _error_text(response)
                     raise _download_failed(prediction, index, response, text)

@@ -14,6 +14,7 @@ import asyncio
 import socket
 
 import httpx
+import pytest
 
 from step1x_edit._constants import MAX_CONNECTIONS
 from step1x_edit._deadline_backend import ReadableBackend, _ReadableStream
@@ -105,3 +106,43 @@ def test_an_idle_connection_closed_by_the_server_reads_as_readable() -> None:
         theirs.close()
         assert stream.get_extra_info("is_readable") is True  # the pool must drop it
         assert stream.get_extra_info("other") == "inner"
+
+
+def test_threads_downloading_at_once_share_one_download_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Step1XEdit.batch calls download() from a thread per item; the download client is made on
+    # first use, and two threads racing through that must not each build (and leak) one.
+    import threading
+    import time
+
+    from step1x_edit import Step1XEdit, _sync_client
+
+    built: list[object] = []
+    real = httpx.Client
+
+    class SlowClient(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            time.sleep(0.02)  # widen the window two unlocked threads would both pass through
+            built.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    client = Step1XEdit(
+        api_key="test-key-0123456789abcdef",
+        base_url="https://api.test",
+        transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+    )
+    monkeypatch.setattr(_sync_client.httpx, "Client", SlowClient)
+    start = threading.Barrier(8)
+    got: list[object] = []
+
+    def first_use() -> None:
+        start.wait()
+        got.append(client._download_client())
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.close()
+    assert len(built) == 1
+    assert all(c is got[0] for c in got)
