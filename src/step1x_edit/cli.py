@@ -38,6 +38,7 @@ from step1x_edit._install import install_hint
 
 try:
     import typer
+    import typer.core
 except ImportError as _exc:  # depends on the installed extras (tested by hiding typer)
     sys.stderr.write(f"step1x-edit: the command line needs its [cli] extra: {install_hint('cli')}\n")
     raise SystemExit(1) from _exc
@@ -65,6 +66,7 @@ from step1x_edit._cli_output import (
     _check_local_image,
     _client,
     _err_console,
+    _error_document,
     _errors,
     _fail,
     _finish,
@@ -78,7 +80,26 @@ from step1x_edit._cli_output import (
 from step1x_edit._cli_status import _Phases, _StatusLine
 from step1x_edit._cli_tools import sandbox, verify_webhook
 
+# click's UsageError, reached through typer's public BadParameter (typer vendors its own click).
+_UsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+class _Group(typer.core.TyperGroup):
+    """With --json, a usage error (click's own: a bad or missing option) is also one JSON document
+    on stdout, like every other failure; click still prints it on stderr and exits 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            if "--json" in sys.argv[1:]:
+                message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+                _out(json.dumps(_error_document(exc, Exit.USAGE, message, None)))
+            raise
+
+
 app = typer.Typer(
+    cls=_Group,
     name="step1x-edit",
     help="Edit images with Step1X-Edit on WaveSpeedAI (or on the local sandbox).\n\n" + EXIT_CODES_HELP,
     no_args_is_help=True,

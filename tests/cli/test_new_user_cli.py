@@ -204,6 +204,33 @@ def test_json_usage_error_is_one_document(run: Run, fast: SandboxServer, tmp_pat
     assert delta(fast, before) == {"upload": 0, "submit": 0, "result": 0}
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["edit", "-i", URL, "-p", "x", "--seed", "abc"], "'abc' is not a valid int"),
+        (["edit", "-i", URL], "Missing option '--prompt'"),
+        (["wait", "--json"], "Missing argument"),
+    ],
+)
+def test_json_click_usage_error_is_one_document(run: Run, fast: SandboxServer, args: list[str], says: str) -> None:
+    # click's own usage errors (a bad or missing option) used to print text only, even with --json
+    before = counts(fast)
+    result = run(*args, *(["--json"] if "--json" not in args else []), env=cli_env(fast))
+    assert result.returncode == 2
+    data = json.loads(result.stdout)  # exactly one JSON document on stdout
+    assert data["id"] is None
+    assert data["failure"]["exit_code"] == 2
+    assert says in data["failure"]["message"]
+    assert says in result.stderr  # and click's text on stderr, as before
+    assert delta(fast, before) == {"upload": 0, "submit": 0, "result": 0}
+
+
+def test_click_usage_error_without_json_prints_no_json(run: Run, fast: SandboxServer) -> None:
+    result = run("edit", "-i", URL, "-p", "x", "--seed", "abc", env=cli_env(fast))
+    assert result.returncode == 2
+    assert result.stdout == ""
+
+
 # -- bad images -----------------------------------------------------------------------------
 
 
