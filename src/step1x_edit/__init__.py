@@ -41,8 +41,8 @@ from ._webhooks import sign_webhook, verify_webhook
 # Batch names are exported lazily: importing them pulls in sqlite3 and the batch engine, which
 # `import step1x_edit` must not pay for (ARCHITECTURE: the import stays within 1.1x of httpx).
 _LAZY = {
-    "BatchResult": "._batch",
-    "BatchSummary": "._batch",
+    "BatchResult": "._batch_results",
+    "BatchSummary": "._batch_results",
     "InvalidRowsError": "._manifest",
     "JournalError": "._journal",
     "JournalLockedError": "._journal",

@@ -13,22 +13,30 @@ round of requests in flight), then raised by ``1/limit`` per accepted submit (AI
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import contextvars
 import functools
-import hashlib
 import os
 import shutil
 import signal
-import statistics
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 from . import _journal as j
+from ._batch_results import (
+    COMPLETED,
+    FAILED,
+    OK_STATUSES,
+    SAVED,
+    SKIPPED,
+    UNFINISHED,
+    UNKNOWN,
+    BatchOptions,
+    BatchResult,
+    BatchSummary,
+)
 from ._deadline import monotonic
 from ._exceptions import (
     APIError,
@@ -40,11 +48,26 @@ from ._exceptions import (
     RateLimitError,
     Step1XEditError,
 )
+from ._files import place_once, sha256_file
 from ._manifest import BatchItem, prepare_items
 from ._models import Prediction
+from ._pacing import Duration, Limiter, Pacer
 from ._retry import rate_limits_to_caller
 
-__all__ = ["AsyncBatch", "Batch", "BatchOptions", "BatchResult", "BatchSummary"]
+__all__ = [
+    "COMPLETED",
+    "FAILED",
+    "OK_STATUSES",
+    "SAVED",
+    "SKIPPED",
+    "UNFINISHED",
+    "UNKNOWN",
+    "AsyncBatch",
+    "Batch",
+    "BatchOptions",
+    "BatchResult",
+    "BatchSummary",
+]
 
 JOURNAL_NAME: Final = ".step1x-edit-batch.sqlite3"
 TMP_DIR: Final = ".step1x-edit-batch.tmp"
@@ -54,96 +77,9 @@ KILL_ENV: Final = "STEP1X_EDIT_BATCH_TEST_KILL_AT"
 _MAX_429_PER_ITEM = 50
 _CANCEL_GRACE = 30.0
 
-# Outcome of one item (BatchResult.status)
-SAVED, SKIPPED, COMPLETED, FAILED = "saved", "skipped", "completed", "failed"
-UNKNOWN, UNFINISHED = "unknown", "unfinished"
-OK_STATUSES: Final = frozenset({SAVED, SKIPPED, COMPLETED})
-
-
-class BatchOptions(TypedDict, total=False):
-    """Options of ``batch()``; see Step1XEdit.batch."""
-
-    concurrency: int
-    journal: str | os.PathLike[str] | None
-    output_dir: str | os.PathLike[str] | None
-    rate: float | None
-    timeout: float | None
-    retry_failed: bool
-    resubmit_unknown: bool
-    skip_invalid: bool
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    """One item's outcome: ``status`` is saved / skipped (saved by an earlier run) / completed (no
-    output_dir) / failed (the prediction or the request failed) / unknown (a submit may have
-    created a task: not resubmitted without resubmit_unknown) / unfinished (resumable: run again)."""
-
-    item: BatchItem
-    status: str
-    prediction: Prediction | None = None
-    error: BaseException | None = None
-    files: tuple[Path, ...] = ()
-    prediction_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status in OK_STATUSES
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.item.row,
-            "key": self.item.key,
-            "status": self.status,
-            "prediction_id": self.prediction_id,
-            "files": [str(f) for f in self.files],
-            "error": None if self.error is None else str(self.error).splitlines()[0],
-            "task_code": self.prediction.task_code if self.prediction is not None else None,
-        }
-
-
-@dataclass
-class BatchSummary:
-    """Counts of one run (filled while it runs; final once the iteration ends)."""
-
-    total: int = 0
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(sorted(OK_STATUSES | {FAILED, UNKNOWN, UNFINISHED}), 0)
-    )
-    invalid: int = 0
-    duplicates: int = 0
-    submits: int = 0
-    rate_limited: int = 0
-    elapsed: float = 0.0
-    journal: str | None = None
-    stopped: str | None = None
-    """Why the run stopped early (e.g. the output folder is not writable), or None."""
-    stop_cause: BaseException | None = field(default=None, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        """True when every item succeeded (and no row was skipped as invalid)."""
-        return sum(self.counts[s] for s in OK_STATUSES) == self.total and not self.invalid and self.stopped is None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            **self.counts,
-            "invalid": self.invalid,
-            "duplicates": self.duplicates,
-            "submits": self.submits,
-            "rate_limited": self.rate_limited,
-            "elapsed_s": round(self.elapsed, 3),
-            "journal": self.journal,
-            "stopped": self.stopped,
-            "ok": self.ok,
-        }
-
 
 class _Stop(Exception):
     """The whole batch must stop (bad key, output folder not writable...)."""
-
-
 
 
 class _Calls:
@@ -159,109 +95,6 @@ class _Calls:
         context = contextvars.copy_context()  # carries rate_limits_to_caller into the thread
         call = functools.partial(context.run, method, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
-
-
-class _Limiter:
-    """AIMD concurrency: at most ``int(limit)`` items in flight; halve on 429, +1/limit per success."""
-
-    def __init__(self, maximum: int) -> None:
-        self.maximum = maximum
-        self.limit = float(maximum)
-        self.active = 0
-        self.last_cut = -1.0
-        self._changed = asyncio.Event()
-
-    async def acquire(self) -> None:
-        while self.active >= max(1, int(self.limit)):
-            self._changed.clear()
-            await self._changed.wait()
-        self.active += 1
-
-    def release(self) -> None:
-        self.active -= 1
-        self._changed.set()
-
-    def decrease(self, sent_at: float, floor: float = 1.0) -> None:
-        """Halve the limit, but not below ``floor`` (the items in flight the submit pace needs)."""
-        if sent_at >= self.last_cut:  # one cut per round: 429s of requests sent before it don't count again
-            self.limit = min(self.limit, max(1.0, self.limit / 2, floor))
-            self.last_cut = monotonic()
-
-    def increase(self) -> None:
-        self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
-        self._changed.set()
-
-
-class _Pacer:
-    """Submit pacing: at most ``rate`` submits per second, none before a Retry-After has passed.
-
-    After a 429 the pace adapts too (AIMD on the rate, next to the concurrency's): the submits
-    accepted over the last second are what the server allows (the ceiling), and the pace drops
-    to 98 % of it. It then rises by 0.01/s per accepted submit, up to 99 % of the ceiling, and
-    the ceiling itself creeps up by 1 % per 1,000 accepted submits, so a limit that was raised is
-    found again without a 429 every few seconds. Never above the ``rate`` the caller gave.
-    """
-
-    def __init__(self, rate: float | None) -> None:
-        self.cap = rate
-        self.rate = rate
-        self.ceiling: float | None = None
-        self.next = 0.0
-        self.hold_until = 0.0
-        self._accepted: collections.deque[float] = collections.deque()
-
-    async def wait(self) -> None:
-        while True:
-            now = monotonic()
-            start = max(self.next, self.hold_until)
-            if now >= start:
-                self.next = max(now, self.next) + (1.0 / self.rate if self.rate else 0.0)
-                return
-            await asyncio.sleep(start - now)
-
-    def accepted(self) -> None:
-        now = monotonic()
-        self._accepted.append(now)
-        while self._accepted and self._accepted[0] < now - 1.0:
-            self._accepted.popleft()
-        if self.ceiling is not None:
-            self.ceiling *= 1.00001
-        if self.rate is not None and self.rate != self.cap:
-            top = self.cap if self.ceiling is None else 0.99 * self.ceiling
-            if self.cap is not None:
-                top = min(top, self.cap) if top is not None else self.cap
-            if top is not None:
-                self.rate = max(self.rate, min(top, self.rate + 0.01))
-
-    def rejected(self, retry_after: float | None, sent_at: float) -> None:
-        now = monotonic()
-        self.hold_until = max(self.hold_until, now + (retry_after if retry_after is not None else 1.0))
-        if sent_at >= self._last_cut:
-            observed = max(0.5, float(sum(1 for t in self._accepted if t >= now - 1.0)))
-            self.ceiling = observed
-            lowered = 0.98 * self.ceiling
-            self.rate = lowered if self.rate is None else min(self.rate, lowered)
-            self._last_cut = now
-
-    _last_cut = -1.0
-
-
-class _Duration:
-    """When to look at a fresh submit: a little before the median time items of this batch took.
-
-    An observation is the time from a submit to the first request whose answer found the item
-    done (a look; the client's wait() seeds it). The estimate is 0.98 x the median of the last 32: if looks come
-    too early the misses push the median up; if they find items done, it drifts 2 % lower. A
-    median over a window (not a per-look multiplier) keeps many items in flight from compounding.
-    """
-
-    def __init__(self) -> None:
-        self._seen: collections.deque[float] = collections.deque(maxlen=16)
-        self.guess: float | None = None
-
-    def observe(self, seconds: float) -> None:
-        self._seen.append(seconds)
-        self.guess = 0.95 * statistics.median(self._seen)
 
 
 def _kill_hook() -> Callable[[str], None]:
@@ -280,29 +113,6 @@ def _kill_hook() -> Callable[[str], None]:
     return passed
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _place(source: Path, target: Path, digest: str) -> None:
-    """Put ``source`` at ``target`` atomically; an existing file is kept only if identical."""
-    try:
-        os.link(source, target)  # atomic and never replaces an existing file
-    except FileExistsError:
-        if _sha256(target) != digest:
-            raise Step1XEditError(
-                f"{target} exists with different content; not overwritten (move it away and run again)"
-            ) from None
-    except OSError as exc:
-        if exc.errno not in (1, 18, 38, 95):  # EPERM, EXDEV, ENOSYS, EOPNOTSUPP: no hard links here
-            raise
-        if target.exists():
-            if _sha256(target) != digest:
-                raise Step1XEditError(f"{target} exists with different content; not overwritten") from None
-            return
-        os.replace(source, target)
-
-
 class _Engine:
     def __init__(self, calls: _Calls, items: list[BatchItem], options: BatchOptions, summary: BatchSummary) -> None:
         self.calls, self.items, self.summary = calls, items, summary
@@ -318,14 +128,14 @@ class _Engine:
         rate = options.get("rate")
         if rate is not None and not rate > 0:
             raise InvalidParameterError("rate", rate, "a positive number of submits per second, or None")
-        self.limiter = _Limiter(concurrency)
+        self.limiter = Limiter(concurrency)
         self.saving = asyncio.Semaphore(concurrency)  # downloads + writes in flight, at most
-        self.pacer = _Pacer(rate)
+        self.pacer = Pacer(rate)
         self.timeout = options.get("timeout", 600.0)
         self.retry_failed = options.get("retry_failed", False)
         self.resubmit_unknown = options.get("resubmit_unknown", False)
         self.passed = _kill_hook()
-        self.duration = _Duration()
+        self.duration = Duration()
         self._sent: dict[str, float] = {}
         self.journal: j.Journal  # opened by run()
         self.stop: BaseException | None = None
@@ -568,8 +378,8 @@ class _Engine:
             files: list[tuple[str, str]] = []
             for index, path in enumerate(downloaded):
                 target = self.output_dir / f"{item.key[:20]}-{index}{path.suffix}"
-                digest = _sha256(path)
-                _place(path, target, digest)
+                digest = sha256_file(path)
+                place_once(path, target, digest)
                 self.passed("linked")
                 files.append((str(target), digest))
         except APIError as exc:

@@ -29,6 +29,7 @@ from ._exceptions import (
     DeadlineExceededError,
     InvalidParameterError,
     OutputExistsError,
+    Step1XEditError,
 )
 from ._models import Prediction
 
@@ -299,3 +300,27 @@ async def _async_download_scope(deadline: Deadline) -> AsyncIterator[None]:
     async with asyncio.timeout(deadline.left()):
         with deadline.scope():
             yield
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's content (hex)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def place_once(source: Path, target: Path, digest: str) -> None:
+    """Put ``source`` at ``target`` atomically; an existing file is kept only if identical."""
+    try:
+        os.link(source, target)  # atomic and never replaces an existing file
+    except FileExistsError:
+        if sha256_file(target) != digest:
+            raise Step1XEditError(
+                f"{target} exists with different content; not overwritten (move it away and run again)"
+            ) from None
+    except OSError as exc:
+        if exc.errno not in (1, 18, 38, 95):  # EPERM, EXDEV, ENOSYS, EOPNOTSUPP: no hard links here
+            raise
+        if target.exists():
+            if sha256_file(target) != digest:
+                raise Step1XEditError(f"{target} exists with different content; not overwritten") from None
+            return
+        os.replace(source, target)

@@ -235,7 +235,7 @@ def test_an_unwritable_output_folder_stops_with_the_journal_intact(
     def broken(*_args: Any) -> None:
         raise OSError(code, "simulated")
 
-    monkeypatch.setattr(batch_module, "_place", broken)
+    monkeypatch.setattr(batch_module, "place_once", broken)
     run, results = run_sync(client, items(5), output_dir=tmp_path, concurrency=2)
     assert run.summary.stopped is not None
     assert "cannot write to" in run.summary.stopped

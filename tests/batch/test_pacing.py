@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from step1x_edit import _deadline
-from step1x_edit._batch import _Limiter, _Pacer
+from step1x_edit._pacing import Limiter as _Limiter
+from step1x_edit._pacing import Pacer as _Pacer
 
 
 class Clock:
