@@ -256,7 +256,8 @@ class AsyncStep1XEdit(_Base):
 
         poller = _Poller(self, prediction, deadline, on_status, learn)
         while True:
-            await _shared._async_sleep(poller.delay())
+            if (delay := poller.delay()) > 0:  # a poll due now is sent at once (no zero-length sleep)
+                await _shared._async_sleep(delay)
             try:
                 with deadline.scope():
                     current = await _api.get_async(self._api(), poller.id)
