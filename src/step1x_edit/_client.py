@@ -65,9 +65,13 @@ _PLACEHOLDER_URL = "https://upload.invalid/pending"
 _REMOTE_PREFIXES = ("http://", "https://", "data:")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Submission:
-    """One submit as asked: what to send (checked by ``_prepare``), the call's deadline and callback."""
+    """One submit as asked: what to send (checked by ``_prepare``), the call's deadline and callback.
+
+    Not frozen (never changed either): a frozen dataclass sets each field through
+    ``object.__setattr__``, a cost paid on every submit.
+    """
 
     prompt: str
     image: ImageInput

@@ -86,7 +86,10 @@ class Deadline:
         """
         if isinstance(timeout, _Default):
             timeout = DEFAULT_WAIT_TIMEOUT
-        limit = seconds("timeout", timeout)
+        if type(timeout) is float and 0.0 < timeout < math.inf:
+            limit: float | None = timeout  # the common case, checked without the call
+        else:
+            limit = seconds("timeout", timeout)
         if limit is not None and submitting and limit <= MIN_SUBMIT_BUDGET:
             raise InvalidParameterError(
                 "timeout",
