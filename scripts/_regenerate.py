@@ -48,6 +48,9 @@ import _unasync
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "step1x-edit.yaml"
 CONFIG = ROOT / "openapi" / "generator.yaml"
+# Our overrides of the generator's templates (the rest are used as shipped); a template edit
+# changes the output, so --check fails until the package is regenerated.
+TEMPLATES = ROOT / "openapi" / "templates"
 PACKAGE = "step1x_edit_api"
 GENERATED = ROOT / "generated" / PACKAGE
 SPEC_DATA = ROOT / "src" / "step1x_edit" / "_spec_data.py"
@@ -248,6 +251,8 @@ def build(out: Path, spec_path: Path = SPEC) -> tuple[Path, Path, Path]:
             str(spec_path),
             "--config",
             str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--meta",
             "none",
             "--output-path",

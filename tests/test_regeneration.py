@@ -94,6 +94,20 @@ def test_renamed_schema_lists_new_and_removed_files(tree_copy: Path) -> None:
     assert "removed: generated/step1x_edit_api/models/bare_error.py" in result.stderr
 
 
+def test_changed_template_without_regenerating_fails(tree_copy: Path) -> None:
+    """The drift check covers our generator templates (openapi/templates), not only the spec."""
+    template = tree_copy / "openapi" / "templates" / "endpoint_module.py.jinja"
+    text = template.read_text(encoding="utf-8")
+    old = "send the request; return the httpx response unparsed."
+    assert text.count(old) == 2, "mutation target not found"
+    template.write_text(text.replace(old, "send it; return the raw httpx response."), encoding="utf-8")
+    result = _run_check(tree_copy)
+    assert result.returncode == 1
+    assert "changed: generated/step1x_edit_api/api/edit/submit_edit.py" in result.stderr
+    assert "changed: generated/step1x_edit_api/api/predictions/get_result.py" in result.stderr
+    assert "run `scripts/regenerate`" in result.stderr
+
+
 def test_regenerating_the_copy_clears_the_drift(tree_copy: Path) -> None:
     _edit_spec(tree_copy, "maximum: 50\n", "maximum: 60\n")  # widened: compatible, no bump needed
     assert _run(tree_copy).returncode == 0

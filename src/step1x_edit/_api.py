@@ -9,9 +9,10 @@ Translation happens here and nowhere else:
   ``{"error": ...}`` body become the matching APIStatusError subclass;
 * transport failures become APIConnectionError / APITimeoutError, flagged ``task_may_exist``
   when a submit may have reached the server;
-* anything the generated parser chokes on (HTML pages, truncated JSON, odd shapes, non-IANA
-  statuses) keeps its raw body: the response is remembered by an httpx event hook before the
-  generated code parses it.
+* every answer (HTML pages, truncated JSON, odd shapes, non-IANA statuses) is checked here,
+  from its raw body parsed once: the generated operations are called through their ``*_raw``
+  variants (openapi/templates/endpoint_module.py.jinja), which build and send the request and
+  return the response unparsed; an httpx event hook remembers it for the error messages.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -33,7 +33,7 @@ from step1x_edit_api.api.media import create_upload_ticket, upload_binary
 from step1x_edit_api.api.predictions import get_result
 from step1x_edit_api.models import EditRequest, UploadRequest, UploadTicketRequest
 from step1x_edit_api.models import Prediction as GeneratedPrediction
-from step1x_edit_api.types import UNSET, File, Response
+from step1x_edit_api.types import UNSET, File
 
 from ._exceptions import (
     APIConnectionError,
@@ -155,15 +155,6 @@ def _missing_or(data: object, name: str) -> str:
     return ""
 
 
-def _field(data: Mapping[str, Any], name: str, ok: Callable[[Any], bool], what: str, pid: str | None) -> Any:
-    value = data.get(name)
-    if value is None:  # missing or null: optional fields may be either
-        return None
-    if not ok(value):
-        raise _Shape(f"data.{name} should be {what}, got {_kind(value)}", pid)
-    return value
-
-
 def _kind(value: object) -> str:
     text = json.dumps(value, default=str)[:60] if not isinstance(value, dict | list) else type(value).__name__
     return f"{type(value).__name__} {text}" if not isinstance(value, dict | list) else f"a JSON {text}"
@@ -198,30 +189,65 @@ def _checked_prediction(data: object, expected_id: str | None = None) -> Predict
         detail = _missing_or(data, "status") or f"data.status should be a non-empty string, got {_kind(status)}"
         raise _Shape(detail, known)
     outputs = _output_items(data.get("outputs"), known)
-    nsfw = _field(data, "has_nsfw_contents", _is_bool_list, "a list of booleans", known)
-    urls = _field(data, "urls", lambda v: isinstance(v, dict), "an object", known)
-    result_url = _field(urls, "get", lambda v: isinstance(v, str), "a string", known) if urls else None
-    timings = _field(data, "timings", lambda v: isinstance(v, dict), "an object", known)
-    _field(data, "input", lambda v: isinstance(v, dict), "an object", known)
+    # Optional fields: missing or null is fine; any other type is a contract violation. (Inline
+    # checks, in the order the messages name them: this runs on every answer.)
+    nsfw = data.get("has_nsfw_contents")
+    if nsfw is not None and not _is_bool_list(nsfw):
+        raise _wrong("has_nsfw_contents", "a list of booleans", nsfw, known)
+    urls = data.get("urls")
+    if urls is not None and not isinstance(urls, dict):
+        raise _wrong("urls", "an object", urls, known)
+    result_url = urls.get("get") if urls else None
+    if result_url is not None and not isinstance(result_url, str):
+        raise _wrong("get", "a string", result_url, known)
+    timings = data.get("timings")
+    if timings is not None and not isinstance(timings, dict):
+        raise _wrong("timings", "an object", timings, known)
+    request_input = data.get("input")
+    if request_input is not None and not isinstance(request_input, dict):
+        raise _wrong("input", "an object", request_input, known)
     if status in SUCCESSFUL_STATUSES:
         if not outputs:
             raise _Shape(f"prediction is {status} but has no outputs", known)
         if nsfw is not None and len(nsfw) != len(outputs):
             raise _Shape(f"has_nsfw_contents has {len(nsfw)} flags for {len(outputs)} outputs", known)
+    model = data.get("model")
+    if model is not None and not isinstance(model, str):
+        raise _wrong("model", "a string", model, known)
+    created_at = data.get("created_at")
+    if created_at is not None and not isinstance(created_at, str):
+        raise _wrong("created_at", "a string", created_at, known)
+    created = _created_at(created_at, known)
+    error = data.get("error")
+    if error is not None and not isinstance(error, str):
+        raise _wrong("error", "a string", error, known)
+    task_code = data.get("code")
+    if task_code is not None and not _is_int(task_code):
+        raise _wrong("code", "an integer", task_code, known)
+    inference_ms = timings.get("inference") if timings else None
+    if inference_ms is not None and not _is_number(inference_ms):
+        raise _wrong("inference", "a number", inference_ms, known)
+    execution_ms = data.get("executionTime")
+    if execution_ms is not None and not _is_number(execution_ms):
+        raise _wrong("executionTime", "a number", execution_ms, known)
     return Prediction(
         id=pid,
         status=status,
-        model=_field(data, "model", lambda v: isinstance(v, str), "a string", known),
+        model=model,
         outputs=tuple(outputs or ()),
         has_nsfw_contents=tuple(nsfw or ()),
         result_url=result_url,
-        created_at=_created_at(_field(data, "created_at", lambda v: isinstance(v, str), "a string", known), known),
-        error=_field(data, "error", lambda v: isinstance(v, str), "a string", known) or None,
-        task_code=_field(data, "code", _is_int, "an integer", known),
-        inference_ms=_field(timings, "inference", _is_number, "a number", known) if timings else None,
-        execution_ms=_field(data, "executionTime", _is_number, "a number", known),
+        created_at=created,
+        error=error or None,
+        task_code=task_code,
+        inference_ms=inference_ms,
+        execution_ms=execution_ms,
         raw=data,
     )
+
+
+def _wrong(name: str, what: str, value: object, pid: str | None) -> _Shape:
+    return _Shape(f"data.{name} should be {what}, got {_kind(value)}", pid)
 
 
 _URL = re.compile(r"^https?://[^\s/?#]+\S*$")
@@ -442,7 +468,8 @@ def _translate(operation: str, prediction_id: str | None, failure: Exception | N
 
     ``failure`` is what the generated call raised (None when it returned): a transport error
     becomes APIConnectionError (or its subclasses), our transport's APIError gains the call's
-    context, anything else is the generated parser choking, which ``_guarded`` explains.
+    context, anything else (the request builder or httpx failing on the answer) is explained by
+    ``_guarded``.
     """
     if isinstance(failure, httpx.TransportError):
         raise _transport_error(failure, operation, prediction_id) from failure
@@ -453,52 +480,42 @@ def _translate(operation: str, prediction_id: str | None, failure: Exception | N
     return _guarded(operation, prediction_id, failure, convert)
 
 
-def _settled(fn: Callable[..., Response[Any]], kwargs: Mapping[str, Any]) -> Exception | None:
+def _call(
+    fn: Callable[..., httpx.Response],
+    operation: str,
+    prediction_id: str | None,
+    convert: Callable[[Any], T],
+    **kwargs: Any,
+) -> T:
+    token = _last_response.set(None)  # forget the previous call's response; the hook records this one's
     try:
-        fn(**kwargs)
-    except Exception as exc:
-        return exc
-    return None
-
-
-async def _settled_async(fn: Callable[..., Awaitable[Response[Any]]], kwargs: Mapping[str, Any]) -> Exception | None:
-    try:
-        await fn(**kwargs)
-    except Exception as exc:
-        return exc
-    return None
-
-
-@contextmanager
-def _response_memory() -> Iterator[None]:
-    """Forget the previous call's response; the response hook records this call's."""
-    token = _last_response.set(None)
-    try:
-        yield
+        failure: Exception | None = None
+        try:
+            fn(**kwargs)
+        except Exception as exc:  # translated outside this block: no implicit exception chaining
+            failure = exc
+        return _translate(operation, prediction_id, failure, convert)
     finally:
         _last_response.reset(token)
 
 
-def _call(
-    fn: Callable[..., Response[Any]],
-    operation: str,
-    prediction_id: str | None,
-    convert: Callable[[Any], T],
-    **kwargs: Any,
-) -> T:
-    with _response_memory():
-        return _translate(operation, prediction_id, _settled(fn, kwargs), convert)
-
-
 async def _call_async(
-    fn: Callable[..., Awaitable[Response[Any]]],
+    fn: Callable[..., Awaitable[httpx.Response]],
     operation: str,
     prediction_id: str | None,
     convert: Callable[[Any], T],
     **kwargs: Any,
 ) -> T:
-    with _response_memory():
-        return _translate(operation, prediction_id, await _settled_async(fn, kwargs), convert)
+    token = _last_response.set(None)
+    try:
+        failure: Exception | None = None
+        try:
+            await fn(**kwargs)
+        except Exception as exc:  # translated outside this block: no implicit exception chaining
+            failure = exc
+        return _translate(operation, prediction_id, failure, convert)
+    finally:
+        _last_response.reset(token)
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -517,23 +534,21 @@ def _for(prediction_id: str | None) -> Callable[[Any], Prediction]:
 
 
 def submit(gen: GeneratedClient, body: Mapping[str, Any], webhook: str | None) -> Prediction:
-    return _call(submit_edit.sync_detailed, "submit", None, _for(None), **_submit_kwargs(gen, body, webhook))
+    return _call(submit_edit.sync_raw, "submit", None, _for(None), **_submit_kwargs(gen, body, webhook))
 
 
 async def submit_async(gen: GeneratedClient, body: Mapping[str, Any], webhook: str | None) -> Prediction:
     kwargs = _submit_kwargs(gen, body, webhook)
-    return await _call_async(submit_edit.asyncio_detailed, "submit", None, _for(None), **kwargs)
+    return await _call_async(submit_edit.asyncio_raw, "submit", None, _for(None), **kwargs)
 
 
 def get(gen: GeneratedClient, prediction_id: str) -> Prediction:
-    return _call(
-        get_result.sync_detailed, "get result", prediction_id, _for(prediction_id), id=prediction_id, client=gen
-    )
+    return _call(get_result.sync_raw, "get result", prediction_id, _for(prediction_id), id=prediction_id, client=gen)
 
 
 async def get_async(gen: GeneratedClient, prediction_id: str) -> Prediction:
     return await _call_async(
-        get_result.asyncio_detailed, "get result", prediction_id, _for(prediction_id), id=prediction_id, client=gen
+        get_result.asyncio_raw, "get result", prediction_id, _for(prediction_id), id=prediction_id, client=gen
     )
 
 
@@ -582,7 +597,7 @@ def _put_result(response: httpx.Response, ticket: tuple[str, str, str, dict[str,
 def upload(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
     if PREFERRED_UPLOAD == "createUploadTicket":
         kwargs = {"client": gen, "body": _ticket_body(filename, content, content_type)}
-        ticket = _call(create_upload_ticket.sync_detailed, "upload", None, _checked_ticket, **kwargs)
+        ticket = _call(create_upload_ticket.sync_raw, "upload", None, _checked_ticket, **kwargs)
         http = gen.get_httpx_client()
         try:
             # auth=None: the client's key auth must not sign a request to the presigned URL
@@ -591,13 +606,13 @@ def upload(gen: GeneratedClient, filename: str, content: bytes, content_type: st
             raise _transport_error(exc, "upload", None) from exc
         return _put_result(response, ticket)
     body = _upload_body(filename, content, content_type)
-    return _call(upload_binary.sync_detailed, "upload", None, _checked_upload, client=gen, body=body)
+    return _call(upload_binary.sync_raw, "upload", None, _checked_upload, client=gen, body=body)
 
 
 async def upload_async(gen: GeneratedClient, filename: str, content: bytes, content_type: str) -> str:
     if PREFERRED_UPLOAD == "createUploadTicket":
         kwargs = {"client": gen, "body": _ticket_body(filename, content, content_type)}
-        ticket = await _call_async(create_upload_ticket.asyncio_detailed, "upload", None, _checked_ticket, **kwargs)
+        ticket = await _call_async(create_upload_ticket.asyncio_raw, "upload", None, _checked_ticket, **kwargs)
         http = gen.get_async_httpx_client()
         try:
             # auth=None: the client's key auth must not sign a request to the presigned URL
@@ -606,4 +621,4 @@ async def upload_async(gen: GeneratedClient, filename: str, content: bytes, cont
             raise _transport_error(exc, "upload", None) from exc
         return _put_result(response, ticket)
     body = _upload_body(filename, content, content_type)
-    return await _call_async(upload_binary.asyncio_detailed, "upload", None, _checked_upload, client=gen, body=body)
+    return await _call_async(upload_binary.asyncio_raw, "upload", None, _checked_upload, client=gen, body=body)

@@ -258,7 +258,8 @@ class AsyncStep1XEdit(_Base):
 
         poller = _Poller(self, prediction, deadline, on_status, learn)
         while True:
-            await _shared._async_sleep(poller.delay())
+            if (delay := poller.delay()) > 0:  # a poll due now is sent at once (no zero-length sleep)
+                await _shared._async_sleep(delay)
             poller.sending()
             try:
                 with deadline.scope():

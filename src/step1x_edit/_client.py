@@ -65,9 +65,13 @@ _PLACEHOLDER_URL = "https://upload.invalid/pending"
 _REMOTE_PREFIXES = ("http://", "https://", "data:")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Submission:
-    """One submit as asked: what to send (checked by ``_prepare``), the call's deadline and callback."""
+    """One submit as asked: what to send (checked by ``_prepare``), the call's deadline and callback.
+
+    Not frozen (never changed either): a frozen dataclass sets each field through
+    ``object.__setattr__``, a cost paid on every submit.
+    """
 
     prompt: str
     image: ImageInput
@@ -89,7 +93,9 @@ class _KeyAuth(httpx.Auth):
         return "_KeyAuth(<hidden>)"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers.update(self._headers())
+        headers = request.headers
+        for name, value in self._headers().items():
+            headers[name] = value  # one assignment each: cheaper than update(), which builds a Headers
         yield request
 
 
@@ -342,16 +348,12 @@ def _interruptible(prediction_id: str) -> Iterator[None]:
         raise PredictionInterrupted(prediction_id) from exc
 
 
-@contextmanager
-def _cancel_note(prediction_id: str) -> Iterator[None]:
+def _note_cancelled(exc: BaseException, prediction_id: str) -> None:
     """A cancelled async wait (asyncio turns Ctrl-C into a cancellation) notes the prediction id."""
     import asyncio
 
-    try:
-        yield
-    except asyncio.CancelledError as exc:
+    if isinstance(exc, asyncio.CancelledError):
         exc.add_note(f"prediction {prediction_id} carries on on the server: resume with wait({prediction_id!r})")
-        raise
 
 
 _S = TypeVar("_S")
@@ -370,8 +372,12 @@ def _names_prediction_on_interrupt(
 
     @functools.wraps(method)
     def wrapper(self: _S, prediction: str | Prediction, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with _interruptible(_id_of(prediction)):
+        try:  # what _interruptible does, inline: this wraps every wait
             return method(self, prediction, *args, **kwargs)
+        except PredictionInterrupted:
+            raise
+        except KeyboardInterrupt as exc:
+            raise PredictionInterrupted(_id_of(prediction)) from exc
 
     return wrapper
 
@@ -383,8 +389,15 @@ def _names_prediction_on_cancel(
 
     @functools.wraps(method)
     async def wrapper(self: _S, prediction: str | Prediction, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with _interruptible(_id_of(prediction)), _cancel_note(_id_of(prediction)):
+        try:  # what _interruptible and _cancel_note do, inline: this wraps every wait
             return await method(self, prediction, *args, **kwargs)
+        except PredictionInterrupted:
+            raise
+        except KeyboardInterrupt as exc:
+            raise PredictionInterrupted(_id_of(prediction)) from exc
+        except BaseException as exc:
+            _note_cancelled(exc, _id_of(prediction))
+            raise
 
     return wrapper
 

@@ -251,7 +251,8 @@ class Step1XEdit(_Base):
 
         poller = _Poller(self, prediction, deadline, on_status, learn)
         while True:
-            _shared._sleep(poller.delay())
+            if (delay := poller.delay()) > 0:  # a poll due now is sent at once (no zero-length sleep)
+                _shared._sleep(delay)
             poller.sending()
             try:
                 with deadline.scope():

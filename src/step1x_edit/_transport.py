@@ -90,21 +90,6 @@ def _too_large(limit: int) -> ContractViolationError:
     return ContractViolationError(f"the response body is larger than {limit} bytes; not read further")
 
 
-def _expired() -> bool:
-    remaining = current_scope().remaining()
-    return remaining is not None and remaining <= 0
-
-
-def _buffered(response: httpx.Response, request: httpx.Request, content: bytes) -> httpx.Response:
-    return httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        stream=httpx.ByteStream(content),
-        extensions=response.extensions,
-        request=request,
-    )
-
-
 class _Body:
     """A body read chunk by chunk: the size cap and the deadline are checked after each chunk."""
 
@@ -112,27 +97,35 @@ class _Body:
         self.request, self.limit = request, limit
         self.chunks: list[bytes] = []
         self.size = 0
+        self.deadline = current_scope().deadline
 
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.limit:
             raise _too_large(self.limit)
         self.chunks.append(chunk)
-        if _expired():
+        if self.deadline is not None and monotonic() >= self.deadline:
             raise _deadline_passed(self.request)
 
     def buffered(self, response: httpx.Response) -> httpx.Response:
-        return _buffered(response, self.request, b"".join(self.chunks))
+        """``response`` itself, its network stream (already closed) replaced by the bytes read.
+
+        The same object, not a copy: httpx has not touched it yet (it reads the body after the
+        transport returns), so it reads these bytes as if they came off the wire.
+        """
+        response.stream = httpx.ByteStream(self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks))
+        return response
 
 
 def read_body(response: httpx.Response, request: httpx.Request, limit: int = MAX_RESPONSE_BYTES) -> httpx.Response:
     """Read the raw body chunk by chunk (deadline and size checked between chunks); return it buffered."""
     body = _Body(request, limit)
+    stream = response.stream
     try:
-        for chunk in response.stream:  # type: ignore[union-attr]
+        for chunk in stream:  # type: ignore[union-attr]
             body.add(chunk)
     finally:
-        response.close()
+        stream.close()  # type: ignore[union-attr]  # the connection goes back to the pool
     return body.buffered(response)
 
 
@@ -141,11 +134,12 @@ async def aread_body(
 ) -> httpx.Response:
     """The async read_body."""
     body = _Body(request, limit)
+    stream = response.stream
     try:
-        async for chunk in response.stream:  # type: ignore[union-attr]
+        async for chunk in stream:  # type: ignore[union-attr]
             body.add(chunk)
     finally:
-        await response.aclose()
+        await stream.aclose()  # type: ignore[union-attr]
     return body.buffered(response)
 
 
@@ -267,6 +261,8 @@ class _RetryPlan:
         self.outcome = outcome
         if isinstance(outcome, httpx.TransportError):
             delay = _decide(self.request, self.attempt, self.policy, error=outcome)
+        elif outcome.status_code < 400:
+            delay = None  # an answer below 400 is final (should_retry says so for every one)
         else:
             delay = _decide(self.request, self.attempt, self.policy, response=outcome)
         self.attempt += 1

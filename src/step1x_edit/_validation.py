@@ -38,59 +38,87 @@ def _range_text(rule: Mapping[str, Any], kind: str) -> str:
     return kind
 
 
-def _check_range(name: str, value: float, rule: Mapping[str, Any], kind: str) -> None:
+def _string_check(name: str, rule: Mapping[str, Any]) -> Callable[[Any], Any]:
+    min_length = rule.get("minLength", 0)
+    pattern = rule.get("pattern")
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise InvalidParameterError(name, value, "a string")
+        if not value.isascii():  # ASCII text cannot hold a lone surrogate
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidParameterError(
+                    name,
+                    value,
+                    f"valid Unicode text (a lone surrogate {value[exc.start]!r} at index {exc.start} cannot be sent)",
+                ) from None
+        if len(value) < min_length:
+            raise InvalidParameterError(name, value, "a non-empty string")
+        if pattern is not None and ecma_pattern(pattern).search(value) is None:
+            raise InvalidParameterError(name, value, f"a string matching {pattern}")
+        return value
+
+    return check
+
+
+def _boolean_check(name: str, _rule: Mapping[str, Any]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise InvalidParameterError(name, value, "true or false")
+        return value
+
+    return check
+
+
+def _number_check(name: str, rule: Mapping[str, Any]) -> Callable[[Any], Any]:
+    integer = rule["type"] == "integer"
+    kind = "an integer" if integer else "a number"
     low, high = rule.get("minimum"), rule.get("maximum")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise InvalidParameterError(name, value, _range_text(rule, kind))
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidParameterError(name, value, _range_text(rule, kind))
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise InvalidParameterError(name, value, _range_text(rule, "a finite number"))
+            if integer:
+                if not value.is_integer():
+                    raise InvalidParameterError(name, value, _range_text(rule, "a whole number"))
+                value = int(value)  # JSON Schema counts 30.0 as an integer; send it as 30
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InvalidParameterError(name, value, _range_text(rule, kind))
+        return value
+
+    return check
+
+
+def _unhandled_check(name: str, rule: Mapping[str, Any]) -> Callable[[Any], Any]:
+    def check(_value: Any) -> Any:
+        raise AssertionError(f"spec type {rule['type']!r} of {name} is not handled; update _validation.py")
+
+    return check
+
+
+_CHECK_MAKERS = {"string": _string_check, "boolean": _boolean_check, "integer": _number_check, "number": _number_check}
+# One check per spec field, made once from its rule (validation runs on every submit).
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    name: _CHECK_MAKERS.get(rule["type"], _unhandled_check)(name, rule) for name, rule in _PROPERTIES.items()
+}
 
 
 def validate_field(name: str, value: Any) -> Any:
     """Return ``value`` as it will be sent, or raise InvalidParameterError naming what is allowed."""
-    rule = _PROPERTIES.get(name)
-    if rule is None:
+    check = _CHECKS.get(name)
+    if check is None:
         import difflib  # only on this error path
 
         allowed = ", ".join(sorted(ALLOWED_FIELDS))
         close = difflib.get_close_matches(name, sorted(ALLOWED_FIELDS), n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise InvalidParameterError(name, value, f"{hint}unknown parameter; Step1X-Edit accepts: {allowed}")
-    kind = rule["type"]
-    if kind == "string":
-        if not isinstance(value, str):
-            raise InvalidParameterError(name, value, "a string")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise InvalidParameterError(
-                name,
-                value,
-                f"valid Unicode text (a lone surrogate {value[exc.start]!r} at index {exc.start} cannot be sent)",
-            ) from None
-        if len(value) < rule.get("minLength", 0):
-            raise InvalidParameterError(name, value, "a non-empty string")
-        pattern = rule.get("pattern")
-        if pattern is not None and ecma_pattern(pattern).search(value) is None:
-            raise InvalidParameterError(name, value, f"a string matching {pattern}")
-        return value
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise InvalidParameterError(name, value, "true or false")
-        return value
-    if kind in ("integer", "number"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidParameterError(
-                name, value, _range_text(rule, "an integer" if kind == "integer" else "a number")
-            )
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise InvalidParameterError(name, value, _range_text(rule, "a finite number"))
-            if kind == "integer":
-                if not value.is_integer():
-                    raise InvalidParameterError(name, value, _range_text(rule, "a whole number"))
-                value = int(value)  # JSON Schema counts 30.0 as an integer; send it as 30
-        _check_range(name, value, rule, "an integer" if kind == "integer" else "a number")
-        return value
-    raise AssertionError(f"spec type {kind!r} of {name} is not handled; update _validation.py")
+    return check(value)
 
 
 def validate_edit_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,7 +129,8 @@ def validate_edit_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """
     body: dict[str, Any] = {}
     for name, value in params.items():
-        body[name] = validate_field(name, value)
+        check = _CHECKS.get(name)
+        body[name] = check(value) if check is not None else validate_field(name, value)
     for name in _REQUIRED:
         if name not in body:
             raise InvalidParameterError(name, None, "required")

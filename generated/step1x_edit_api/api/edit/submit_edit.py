@@ -16,7 +16,6 @@ def _get_kwargs(
     body: EditRequest,
     webhook: str | Unset = UNSET,
 ) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
 
     params: dict[str, Any] = {}
 
@@ -27,14 +26,12 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v3/wavespeed-ai/step1x-edit",
-        "params": params,
     }
+    if params:
+        _kwargs["params"] = params
 
     _kwargs["json"] = body.to_dict()
 
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -149,6 +146,24 @@ def _build_response(
     )
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: EditRequest,
+    webhook: str | Unset = UNSET,
+) -> httpx.Response:
+    """Submit an edit: send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return client.get_httpx_client().request(
+        **_get_kwargs(
+            body=body,
+            webhook=webhook,
+        )
+    )
+
+
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
@@ -184,13 +199,10 @@ def sync_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = sync_raw(
+        client=client,
         body=body,
         webhook=webhook,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
     )
 
     return _build_response(client=client, response=response)
@@ -238,6 +250,24 @@ def sync(
     ).parsed
 
 
+async def asyncio_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: EditRequest,
+    webhook: str | Unset = UNSET,
+) -> httpx.Response:
+    """Submit an edit: send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return await client.get_async_httpx_client().request(
+        **_get_kwargs(
+            body=body,
+            webhook=webhook,
+        )
+    )
+
+
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
@@ -273,12 +303,11 @@ async def asyncio_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = await asyncio_raw(
+        client=client,
         body=body,
         webhook=webhook,
     )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 

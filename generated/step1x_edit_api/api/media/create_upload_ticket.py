@@ -15,7 +15,6 @@ def _get_kwargs(
     *,
     body: UploadTicketRequest,
 ) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -24,9 +23,6 @@ def _get_kwargs(
 
     _kwargs["json"] = body.to_dict()
 
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -146,6 +142,22 @@ def _build_response(
     )
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadTicketRequest,
+) -> httpx.Response:
+    """Ask for an upload ticket (then PUT the bytes): send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return client.get_httpx_client().request(
+        **_get_kwargs(
+            body=body,
+        )
+    )
+
+
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
@@ -172,12 +184,9 @@ def sync_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadTicketEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = sync_raw(
+        client=client,
         body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
     )
 
     return _build_response(client=client, response=response)
@@ -215,6 +224,22 @@ def sync(
     ).parsed
 
 
+async def asyncio_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadTicketRequest,
+) -> httpx.Response:
+    """Ask for an upload ticket (then PUT the bytes): send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return await client.get_async_httpx_client().request(
+        **_get_kwargs(
+            body=body,
+        )
+    )
+
+
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
@@ -241,11 +266,10 @@ async def asyncio_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadTicketEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = await asyncio_raw(
+        client=client,
         body=body,
     )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 

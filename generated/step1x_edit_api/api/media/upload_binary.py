@@ -146,6 +146,22 @@ def _build_response(
     )
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadRequest,
+) -> httpx.Response:
+    """Upload a file: send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return client.get_httpx_client().request(
+        **_get_kwargs(
+            body=body,
+        )
+    )
+
+
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
@@ -168,12 +184,9 @@ def sync_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = sync_raw(
+        client=client,
         body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
     )
 
     return _build_response(client=client, response=response)
@@ -207,6 +220,22 @@ def sync(
     ).parsed
 
 
+async def asyncio_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadRequest,
+) -> httpx.Response:
+    """Upload a file: send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return await client.get_async_httpx_client().request(
+        **_get_kwargs(
+            body=body,
+        )
+    )
+
+
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
@@ -229,11 +258,10 @@ async def asyncio_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | UploadEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = await asyncio_raw(
+        client=client,
         body=body,
     )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 

@@ -141,6 +141,22 @@ def _build_response(
     )
 
 
+def sync_raw(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """Get a prediction's state and outputs: send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return client.get_httpx_client().request(
+        **_get_kwargs(
+            id=id,
+        )
+    )
+
+
 def sync_detailed(
     id: str,
     *,
@@ -163,12 +179,9 @@ def sync_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = sync_raw(
         id=id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
+        client=client,
     )
 
     return _build_response(client=client, response=response)
@@ -202,6 +215,22 @@ def sync(
     ).parsed
 
 
+async def asyncio_raw(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """Get a prediction's state and outputs: send the request; return the httpx response unparsed.
+
+    For a caller that checks the status and body itself (and parses the body once).
+    """
+    return await client.get_async_httpx_client().request(
+        **_get_kwargs(
+            id=id,
+        )
+    )
+
+
 async def asyncio_detailed(
     id: str,
     *,
@@ -224,11 +253,10 @@ async def asyncio_detailed(
         Response[BareError | ErrorEnvelope | ErrorEnvelope | ErrorEnvelope | PredictionEnvelope]
     """
 
-    kwargs = _get_kwargs(
+    response = await asyncio_raw(
         id=id,
+        client=client,
     )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 
