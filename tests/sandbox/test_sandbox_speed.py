@@ -1,4 +1,5 @@
-"""The sandbox's sockets send small responses at once (no Nagle + delayed-ACK stall).
+"""The sandbox answers fast: its sockets send small responses at once (no Nagle + delayed-ACK
+stall), and a finished job renders its stand-in output cheaply.
 
 Regression: the socket uvicorn served on was created with proto 0, so asyncio did not set
 TCP_NODELAY on the accepted connections and every response (head and body written separately)
@@ -60,3 +61,16 @@ def test_serve_listens_on_that_socket(monkeypatch: pytest.MonkeyPatch, proxy: bo
         assert running.port > 0
         assert len(made) == 1
         assert made[0].proto == socket.IPPROTO_TCP
+
+
+def test_the_cached_placeholder_is_never_changed_by_a_render() -> None:
+    # The placeholder of a URL input is drawn once and cached (sandbox CPU per finished job):
+    # transform() must work on a copy, or one job's edit would leak into the next job's input.
+    from step1x_edit.sandbox import _images
+
+    source = _images.placeholder("https://example.com/cached.png")
+    before = source.tobytes()
+    first = _images.transform(source, prompt="invert and mirror me", seed=7, max_side=64)
+    assert source.tobytes() == before
+    assert _images.placeholder("https://example.com/cached.png") is source
+    assert _images.transform(source, prompt="invert and mirror me", seed=7, max_side=64) == first
