@@ -8,6 +8,7 @@ transport retries per _retry's policy and clips timeouts to the call's deadline.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import time
@@ -305,8 +306,13 @@ class _Poller:
         if (estimate := self.client._estimate(self.learn)) != self.planned:
             # Another wait of this client finished and the typical duration moved: re-plan the
             # polls still to come on the new estimate (concurrent waits all benefit at once).
+            # Never later than the old plan's next poll: a lower estimate whose anchor and
+            # follow-up already lie behind this job would otherwise skip to a far poll.
             self.planned, after = estimate, self.last_at
-            self.times = (t for t in self.client._schedule(self.learn) if t > after)
+            upcoming = next(self.times)
+            fresh = (t for t in self.client._schedule(self.learn) if t > after)
+            first = next(fresh)
+            self.times = itertools.chain((upcoming, first) if upcoming < first else (first,), fresh)
         self.last_at = next(self.times)
         target = self.deadline.started + self.last_at
         now = monotonic()

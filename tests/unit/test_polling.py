@@ -9,7 +9,7 @@ sync-mode 5004 fallback to polling.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -290,3 +290,36 @@ def test_a_wait_replans_its_polls_when_another_job_teaches_the_duration(client: 
     # a poll lands just after the newly expected finish (3.2 s + settle), as a fresh wait's would
     assert 3.2 + PollPolicy().settle in [pytest.approx(t) for t in offsets]
     assert list(itertools.islice(poll_times(PollPolicy(), 3.2), 40)).count(pytest.approx(offsets[-1])) == 1
+
+
+class _Planner:
+    """The part of a client a _Poller asks: the typical duration and the schedule it implies."""
+
+    def __init__(self, expected: float | None) -> None:
+        self.expected = expected
+
+    def _estimate(self, learn: bool) -> float | None:
+        return self.expected
+
+    def _schedule(self, learn: bool) -> Iterator[float]:
+        return poll_times(PollPolicy(), self.expected)
+
+
+def test_a_lower_estimate_never_pushes_the_next_poll_later(clock: FakeClock) -> None:
+    # Regression: when another job of the client lowered the estimate, the re-planned polls
+    # after this wait's last one skipped the new anchor and follow-up (already behind it) and
+    # went to a far poll of the schedule, 100+ ms later than the old plan's follow-up.
+    from step1x_edit._client import _Poller
+    from step1x_edit._deadline import Deadline
+
+    planner = _Planner(0.5)
+    poller = _Poller(planner, "0" * 32, Deadline.start(None), None, True)  # type: ignore[arg-type]
+    times = [clock.now - poller.deadline.started + poller.delay()]
+    while times[-1] < 0.52 - 1e-9:  # up to and including the anchor (0.5 + settle)
+        clock.now = poller.deadline.started + times[-1]
+        times.append(times[-1] + poller.delay())
+    old_follow_up = 0.52 * 1.05
+    planner.expected = 0.45  # another job finished sooner: anchor 0.47 and follow-up now behind
+    clock.now = poller.deadline.started + times[-1]
+    next_poll = times[-1] + poller.delay()
+    assert next_poll == pytest.approx(old_follow_up)
