@@ -13,7 +13,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Concatenate, ParamSpec, TypeVar
@@ -343,15 +342,23 @@ class _Poller:
         return self.client._finish(prediction)
 
 
-@contextmanager
-def _interruptible(prediction_id: str) -> Iterator[None]:
-    """Turn Ctrl-C into PredictionInterrupted carrying the id (still a KeyboardInterrupt)."""
-    try:
-        yield
-    except PredictionInterrupted:
-        raise
-    except KeyboardInterrupt as exc:
-        raise PredictionInterrupted(prediction_id) from exc
+class _interruptible:
+    """Turn Ctrl-C into PredictionInterrupted carrying the id (still a KeyboardInterrupt).
+
+    A plain class, not @contextmanager: it wraps every wait (the generator-based one cost a
+    generator and its frames per call)."""
+
+    __slots__ = ("prediction_id",)
+
+    def __init__(self, prediction_id: str) -> None:
+        self.prediction_id = prediction_id
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, PredictionInterrupted):
+            raise PredictionInterrupted(self.prediction_id) from exc
 
 
 def _note_cancelled(exc: BaseException, prediction_id: str) -> None:
@@ -378,12 +385,8 @@ def _names_prediction_on_interrupt(
 
     @functools.wraps(method)
     def wrapper(self: _S, prediction: str | Prediction, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:  # what _interruptible does, inline: this wraps every wait
+        with _interruptible(_id_of(prediction)):
             return method(self, prediction, *args, **kwargs)
-        except PredictionInterrupted:
-            raise
-        except KeyboardInterrupt as exc:
-            raise PredictionInterrupted(_id_of(prediction)) from exc
 
     return wrapper
 
@@ -395,15 +398,12 @@ def _names_prediction_on_cancel(
 
     @functools.wraps(method)
     async def wrapper(self: _S, prediction: str | Prediction, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:  # what _interruptible and _cancel_note do, inline: this wraps every wait
-            return await method(self, prediction, *args, **kwargs)
-        except PredictionInterrupted:
-            raise
-        except KeyboardInterrupt as exc:
-            raise PredictionInterrupted(_id_of(prediction)) from exc
-        except BaseException as exc:
-            _note_cancelled(exc, _id_of(prediction))
-            raise
+        with _interruptible(_id_of(prediction)):
+            try:
+                return await method(self, prediction, *args, **kwargs)
+            except BaseException as exc:
+                _note_cancelled(exc, _id_of(prediction))
+                raise
 
     return wrapper
 
