@@ -73,19 +73,30 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def install(transport: httpx.HTTPTransport) -> bool:
-    """Make ``transport``'s socket operations deadline-aware; False if httpx's internals changed.
+def _wrap_backend(
+    transport: object,
+    pool_type: type[httpcore.ConnectionPool | httpcore.AsyncConnectionPool],
+    backend_type: type[httpcore.NetworkBackend | httpcore.AsyncNetworkBackend],
+    wrapper: type[DeadlineBackend | ReadableBackend],
+) -> bool:
+    """Wrap the network backend of ``transport``'s pool in ``wrapper`` (once); False if httpx's
+    internals changed (the transport then works as httpx built it).
 
     httpx does not expose httpcore's ``network_backend``; the pool it builds keeps it in
     ``_network_backend``. tests/security checks this returns True with the pinned httpx.
     """
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if not isinstance(pool, httpcore.ConnectionPool) or not isinstance(backend, httpcore.NetworkBackend):
+    if not isinstance(pool, pool_type) or not isinstance(backend, backend_type):
         return False
-    if not isinstance(backend, DeadlineBackend):
-        pool._network_backend = DeadlineBackend(backend)
+    if not isinstance(backend, wrapper):
+        pool._network_backend = wrapper(backend)  # type: ignore[arg-type]
     return True
+
+
+def install(transport: httpx.HTTPTransport) -> bool:
+    """Make ``transport``'s socket operations deadline-aware; False if httpx's internals changed."""
+    return _wrap_backend(transport, httpcore.ConnectionPool, httpcore.NetworkBackend, DeadlineBackend)
 
 
 class _ReadableStream(httpcore.AsyncNetworkStream):
@@ -144,12 +155,5 @@ class ReadableBackend(httpcore.AsyncNetworkBackend):
 
 
 def install_async(transport: httpx.AsyncHTTPTransport) -> bool:
-    """Give ``transport``'s pool the cheap readable check; False if httpx's internals changed
-    (the transport then works as httpx built it). tests/security checks True with the pinned httpx."""
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if not isinstance(pool, httpcore.AsyncConnectionPool) or not isinstance(backend, httpcore.AsyncNetworkBackend):
-        return False
-    if not isinstance(backend, ReadableBackend):
-        pool._network_backend = ReadableBackend(backend)
-    return True
+    """Give ``transport``'s pool the cheap readable check; False if httpx's internals changed."""
+    return _wrap_backend(transport, httpcore.AsyncConnectionPool, httpcore.AsyncNetworkBackend, ReadableBackend)

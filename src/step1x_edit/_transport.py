@@ -17,6 +17,7 @@ trickles its body one byte at a time never trips them):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     import asyncio
 
 log = logging.getLogger("step1x_edit")
+_NO_GATE = contextlib.nullcontext()  # a caller's own transport: its pool, its limits
 
 
 async def _asyncio_sleep(seconds: float) -> None:
@@ -346,10 +348,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._buffer = buffer
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        if self._gate is None:
-            response = await self._inner.handle_async_request(request)
-            return await aread_body(response, request) if self._buffer else response
-        async with self._gate:
+        async with self._gate or _NO_GATE:
             response = await self._inner.handle_async_request(request)
             return await aread_body(response, request) if self._buffer else response
 
