@@ -76,14 +76,10 @@ class Pacer:
         self._accepted.append(now)
         while self._accepted and self._accepted[0] < now - 1.0:
             self._accepted.popleft()
-        if self.ceiling is not None:
+        if self.ceiling is not None and self.rate is not None:  # lowered by a 429: climb back
             self.ceiling *= 1.00001
-        if self.rate is not None and self.rate != self.cap:
-            top = self.cap if self.ceiling is None else 0.99 * self.ceiling
-            if self.cap is not None:
-                top = min(top, self.cap) if top is not None else self.cap
-            if top is not None:
-                self.rate = max(self.rate, min(top, self.rate + 0.01))
+            top = 0.99 * self.ceiling if self.cap is None else min(self.cap, 0.99 * self.ceiling)
+            self.rate = max(self.rate, min(top, self.rate + 0.01))
 
     def rejected(self, retry_after: float | None, sent_at: float) -> None:
         now = monotonic()
@@ -102,9 +98,10 @@ class Duration:
     """When to look at a fresh submit: a little before the median time items of this batch took.
 
     An observation is the time from a submit to the first request whose answer found the item
-    done (a look; the client's wait() seeds it). The estimate is 0.98 x the median of the last 32: if looks come
-    too early the misses push the median up; if they find items done, it drifts 2 % lower. A
-    median over a window (not a per-look multiplier) keeps many items in flight from compounding.
+    done (a look; the client's wait() seeds it). The estimate is 0.95 x the median of the last 16:
+    if looks come too early the misses push the median up; if they find items done, it drifts
+    lower. A median over a window (not a per-look multiplier) keeps many items in flight from
+    compounding.
     """
 
     def __init__(self) -> None:
